@@ -1,0 +1,178 @@
+//! Site configuration: `sitegen.toml` parsed into `RawConfig`, checked into `Config`, and the one
+//! function that turns a site path into a URL. It must not read anything but `sitegen.toml`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diag::Diagnostic;
+
+/// `sitegen.toml` as written by the user. Unknown keys are errors, so typos surface.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// Custom domain for GitHub Pages; written to `CNAME`.
+    #[serde(default)]
+    pub cname: Option<String>,
+    #[serde(default)]
+    pub math: RawMath,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMath {
+    /// TeX macros handed to KaTeX, e.g. `"\\R" = "\\mathbb{R}"`.
+    #[serde(default)]
+    pub macros: BTreeMap<String, String>,
+    /// A directory holding KaTeX's `katex.min.css` and `fonts/`, when not from `node_modules`.
+    #[serde(default)]
+    pub katex_dist: Option<PathBuf>,
+}
+
+fn default_language() -> String {
+    "en".to_owned()
+}
+
+/// The checked configuration every later stage reads.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    pub language: String,
+    pub cname: Option<String>,
+    pub math_macros: BTreeMap<String, String>,
+    pub katex_dist: Option<PathBuf>,
+    /// Scheme and host, without a trailing slash (`https://u.github.io`); empty for a site that
+    /// is only ever served from a path.
+    origin: String,
+    /// Path prefix the site lives under, always starting and ending with `/`.
+    base_path: String,
+}
+
+impl Config {
+    /// Reads and checks `ROOT/sitegen.toml`; `base_url` overrides the file's value.
+    pub fn from_toml(
+        path: &Path,
+        text: &str,
+        base_url: Option<&str>,
+    ) -> Result<Config, Box<Diagnostic>> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(0, |s| s.start);
+            Box::new(Diagnostic::error(path, text, at, e.message().trim()))
+        })?;
+        let base = base_url.unwrap_or(&raw.base_url);
+        let (origin, base_path) = split_base_url(base).ok_or_else(|| {
+            let at = text.find("base_url").unwrap_or(0);
+            Box::new(Diagnostic::error(
+                path,
+                text,
+                at,
+                format!("base_url `{base}` must be an http(s) URL or a path starting with `/`"),
+            ))
+        })?;
+        Ok(Config {
+            title: raw.title,
+            description: raw.description,
+            language: raw.language,
+            cname: raw.cname,
+            math_macros: raw.math.macros,
+            katex_dist: raw.math.katex_dist,
+            origin,
+            base_path,
+        })
+    }
+
+    /// The link to a page or file of the site, from its site path (`papers/x/`, `style.css`,
+    /// or `` for the home page). Every internal link goes through here so a project prefix such as
+    /// `/reading-list/` is honoured everywhere.
+    pub fn url(&self, site_path: &str) -> String {
+        format!("{}{}", self.base_path, site_path.trim_start_matches('/'))
+    }
+
+    /// The absolute URL (with scheme and host) of a site path, for canonical links and feeds.
+    pub fn absolute_url(&self, site_path: &str) -> String {
+        format!("{}{}", self.origin, self.url(site_path))
+    }
+
+    /// The prefix every internal link starts with (`/` or `/reading-list/`).
+    pub fn base_path(&self) -> &str {
+        &self.base_path
+    }
+}
+
+/// Splits `https://host/path/` into (`https://host`, `/path/`); a bare `/path` has no origin.
+fn split_base_url(base: &str) -> Option<(String, String)> {
+    let (origin, path) = if let Some(rest) = base
+        .strip_prefix("https://")
+        .or_else(|| base.strip_prefix("http://"))
+    {
+        let scheme_len = base.len() - rest.len();
+        let host_end = rest.find('/').unwrap_or(rest.len());
+        if host_end == 0 {
+            return None;
+        }
+        (
+            base[..scheme_len + host_end].to_owned(),
+            &rest[host_end..],
+        )
+    } else if base.starts_with('/') {
+        (String::new(), base)
+    } else {
+        return None;
+    };
+    let mut path = path.trim_end_matches('/').to_owned();
+    path.push('/');
+    if !path.starts_with('/') {
+        path.insert(0, '/');
+    }
+    Some((origin, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(base: &str) -> Config {
+        let text = format!("title = \"T\"\nbase_url = \"{base}\"\n");
+        Config::from_toml(Path::new("sitegen.toml"), &text, None).unwrap()
+    }
+
+    #[test]
+    fn urls_keep_the_project_prefix() {
+        let c = config("https://u.github.io/reading-list");
+        assert_eq!(c.url(""), "/reading-list/");
+        assert_eq!(c.url("papers/x/"), "/reading-list/papers/x/");
+        assert_eq!(
+            c.absolute_url("/style.css"),
+            "https://u.github.io/reading-list/style.css"
+        );
+        let root = config("https://example.org/");
+        assert_eq!(root.url("papers/x/"), "/papers/x/");
+        assert_eq!(root.absolute_url(""), "https://example.org/");
+    }
+
+    #[test]
+    fn base_url_override_wins() {
+        let text = "title = \"T\"\nbase_url = \"https://a.org/\"\n";
+        let c = Config::from_toml(Path::new("s.toml"), text, Some("/sub/")).unwrap();
+        assert_eq!(c.url("x/"), "/sub/x/");
+    }
+
+    #[test]
+    fn unknown_key_and_bad_url_are_positioned() {
+        let text = "title = \"T\"\nbase_url = \"/\"\ncolour = 1\n";
+        let err = Config::from_toml(Path::new("s.toml"), text, None).unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(err.message.contains("colour"), "{}", err.message);
+        let err = Config::from_toml(Path::new("s.toml"), "title = \"T\"\nbase_url = \"ftp:x\"\n", None)
+            .unwrap_err();
+        assert_eq!((err.line, err.col), (2, 1));
+    }
+}

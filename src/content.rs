@@ -1,0 +1,339 @@
+//! The load stage: reads a site root (`sitegen.toml`, `content/papers/`, `templates/`,
+//! `static/`) into plain data, splitting and parsing each paper's front matter. It is the only
+//! reader of the site's source files; it must not interpret bodies (no markdown, math, citations).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use walkdir::WalkDir;
+
+use crate::diag::Diagnostic;
+
+/// The line that separates two summaries of the same paper in one file.
+pub const SUMMARY_SEPARATOR: &str = "<!-- next summary -->";
+
+/// The fields a paper's front matter may hold; anything else is an error.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub title: String,
+    pub authors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<String>,
+    pub year: i32,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
+}
+
+/// One paper file as read from disk, front matter parsed, body untouched.
+#[derive(Debug, Clone)]
+pub struct SourcePaper {
+    /// Path relative to the site root, as shown in diagnostics.
+    pub path: PathBuf,
+    /// The whole file, so any later stage can point at a line of it.
+    pub text: String,
+    pub front: FrontMatter,
+    /// Byte offset of each front-matter field's line, for diagnostics about that field.
+    pub field_offsets: BTreeMap<String, usize>,
+    /// Byte ranges of `text` holding each summary (at least one, possibly empty).
+    pub summaries: Vec<Range<usize>>,
+}
+
+impl SourcePaper {
+    /// Offset of a field's line, or of the file start when the field is not written.
+    pub fn field_offset(&self, field: &str) -> usize {
+        self.field_offsets.get(field).copied().unwrap_or(0)
+    }
+}
+
+/// Everything the site root holds, read once.
+#[derive(Debug, Default)]
+pub struct SiteSources {
+    pub papers: Vec<SourcePaper>,
+    /// Template name (path under `templates/`, `/`-separated) → text.
+    pub templates: BTreeMap<String, String>,
+    /// Site path (under `static/`, `/`-separated) → file on disk.
+    pub static_files: BTreeMap<String, PathBuf>,
+}
+
+/// Reads `root`; returns the sources and every problem found (the caller decides what is fatal).
+pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diagnostic>)> {
+    let mut sources = SiteSources::default();
+    let mut diags = Vec::new();
+    let papers_dir = root.join("content").join("papers");
+    for file in walk_files(&papers_dir)? {
+        if file.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file)?;
+        let rel = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
+        match parse_paper(&rel, text) {
+            Ok(paper) if paper.front.draft && !drafts => {}
+            Ok(paper) => sources.papers.push(paper),
+            Err(mut ds) => diags.append(&mut ds),
+        }
+    }
+    let templates_dir = root.join("templates");
+    for file in walk_files(&templates_dir)? {
+        sources
+            .templates
+            .insert(site_path(&templates_dir, &file), std::fs::read_to_string(&file)?);
+    }
+    let static_dir = root.join("static");
+    for file in walk_files(&static_dir)? {
+        sources
+            .static_files
+            .insert(site_path(&static_dir, &file), file);
+    }
+    Ok((sources, diags))
+}
+
+/// Regular files under `dir`, sorted by path; none when `dir` does not exist.
+fn walk_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files = Vec::new();
+    for entry in WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(std::io::Error::other)?;
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if entry.file_type().is_file() && !hidden {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
+
+fn site_path(dir: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(dir).unwrap_or(file);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Splits and parses one paper file. `path` is only used in diagnostics.
+pub fn parse_paper(path: &Path, text: String) -> Result<SourcePaper, Vec<Diagnostic>> {
+    let Some(split) = split_front_matter(&text) else {
+        return Err(vec![Diagnostic::error(
+            path,
+            &text,
+            0,
+            "missing front matter: a paper file starts with `+++` (TOML) or `---` (YAML)",
+        )]);
+    };
+    let fm_text = &text[split.front.clone()];
+    let front: FrontMatter = match split.format {
+        Format::Toml => toml::from_str(fm_text).map_err(|e| {
+            let at = split.front.start + e.span().map_or(0, |s| s.start);
+            // A missing field has no span of its own: point at the opening delimiter.
+            let at = if e.span().is_none() { 0 } else { at };
+            vec![Diagnostic::error(path, &text, at, tidy(e.message()))]
+        })?,
+        Format::Yaml => serde_saphyr::from_str(fm_text).map_err(|e| {
+            let at = e.location().map_or(0, |loc| {
+                split.front.start
+                    + offset_of_line_col(fm_text, loc.line() as usize, loc.column() as usize)
+            });
+            let message = e.without_snippet().to_string();
+            let message = message.lines().next().unwrap_or("invalid YAML").to_owned();
+            vec![Diagnostic::error(path, &text, at, tidy(&message))]
+        })?,
+    };
+    let field_offsets = field_offsets(fm_text, split.front.start);
+    let paper = SourcePaper {
+        path: path.to_path_buf(),
+        summaries: split_summaries(&text, split.body_start),
+        text,
+        front,
+        field_offsets,
+    };
+    let problems = check_fields(&paper);
+    if problems.is_empty() {
+        Ok(paper)
+    } else {
+        Err(problems)
+    }
+}
+
+fn tidy(message: &str) -> String {
+    format!("front matter: {}", message.trim())
+}
+
+/// Required fields that parse but say nothing.
+fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut empty = |field: &str, what: &str| {
+        out.push(Diagnostic::error(
+            &paper.path,
+            &paper.text,
+            paper.field_offset(field),
+            format!("front matter: {what}"),
+        ));
+    };
+    if paper.front.title.trim().is_empty() {
+        empty("title", "`title` is empty");
+    }
+    if paper.front.authors.iter().all(|a| a.trim().is_empty()) {
+        empty("authors", "`authors` lists no author");
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    Toml,
+    Yaml,
+}
+
+struct Split {
+    format: Format,
+    front: Range<usize>,
+    body_start: usize,
+}
+
+/// Finds the front matter between `+++` or `---` delimiter lines at the start of the file.
+fn split_front_matter(text: &str) -> Option<Split> {
+    let first_end = text.find('\n').unwrap_or(text.len());
+    let first = text[..first_end].trim_end();
+    let (format, delim) = match first.trim_start_matches('\u{feff}') {
+        "+++" => (Format::Toml, "+++"),
+        "---" => (Format::Yaml, "---"),
+        _ => return None,
+    };
+    let front_start = (first_end + 1).min(text.len());
+    let mut pos = front_start;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        if text[pos..end].trim_end() == delim {
+            return Some(Split {
+                format,
+                front: front_start..pos,
+                body_start: (end + 1).min(text.len()),
+            });
+        }
+        pos = end + 1;
+    }
+    None
+}
+
+/// Byte offsets of top-level `name =` / `name:` lines in the front matter.
+fn field_offsets(front: &str, base: usize) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    let mut pos = 0;
+    for line in front.split_inclusive('\n') {
+        let name: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let rest = line[name.len()..].trim_start();
+        if !name.is_empty() && (rest.starts_with('=') || rest.starts_with(':')) {
+            out.entry(name).or_insert(base + pos);
+        }
+        pos += line.len();
+    }
+    out
+}
+
+fn offset_of_line_col(text: &str, line: usize, col: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let rest = &text[line_start.min(text.len())..];
+    line_start
+        + rest
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i)
+}
+
+/// Byte ranges of the summaries in the body, split at separator lines.
+fn split_summaries(text: &str, body_start: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = body_start;
+    let mut pos = body_start;
+    for line in text[body_start..].split_inclusive('\n') {
+        if line.trim() == SUMMARY_SEPARATOR {
+            out.push(start..pos);
+            start = pos + line.len();
+        }
+        pos += line.len();
+    }
+    out.push(start..text.len());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SourcePaper, Vec<Diagnostic>> {
+        parse_paper(Path::new("p.md"), text.to_owned())
+    }
+
+    #[test]
+    fn toml_front_matter_and_body_offset() {
+        let text = "+++\ntitle = \"A\"\nauthors = [\"B, C\"]\nyear = 2015\n+++\nBody $x$\n";
+        let p = parse(text).unwrap();
+        assert_eq!(p.front.title, "A");
+        assert_eq!(p.front.year, 2015);
+        assert_eq!(&p.text[p.summaries[0].clone()], "Body $x$\n");
+        assert_eq!(p.field_offset("year"), text.find("year").unwrap());
+    }
+
+    #[test]
+    fn yaml_front_matter() {
+        let text = "---\ntitle: A\nauthors:\n  - Ada Lovelace\nyear: 1843\nkeywords: [x]\n---\nB\n";
+        let p = parse(text).unwrap();
+        assert_eq!(p.front.authors, ["Ada Lovelace"]);
+        assert_eq!(p.front.keywords, ["x"]);
+    }
+
+    #[test]
+    fn unknown_field_is_reported_on_its_line() {
+        let text = "+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2015\nvenu = \"X\"\n+++\n";
+        let d = &parse(text).unwrap_err()[0];
+        assert_eq!(d.line, 5, "{d}");
+        assert!(d.message.contains("venu"), "{d}");
+        let yaml = "---\ntitle: A\nauthors: [B]\nyear: 2015\nvenu: X\n---\n";
+        let d = &parse(yaml).unwrap_err()[0];
+        assert_eq!(d.line, 5, "{d}");
+        assert!(d.message.contains("venu"), "{d}");
+    }
+
+    #[test]
+    fn missing_and_empty_fields() {
+        let d = &parse("+++\ntitle = \"A\"\nyear = 2015\n+++\n").unwrap_err()[0];
+        assert!(d.message.contains("authors"), "{d}");
+        let ds = parse("+++\ntitle = \" \"\nauthors = []\nyear = 1\n+++\n").unwrap_err();
+        assert_eq!(ds.len(), 2);
+        assert_eq!(ds[0].line, 2);
+        assert_eq!(ds[1].line, 3);
+        let d = &parse("no front matter\n").unwrap_err()[0];
+        assert!(d.message.contains("missing front matter"));
+        let d = &parse("+++\ntitle = \"A\"\n").unwrap_err()[0];
+        assert!(d.message.contains("missing front matter"));
+    }
+
+    #[test]
+    fn several_summaries() {
+        let text = format!(
+            "+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 1\n+++\none\n{SUMMARY_SEPARATOR}\ntwo\n"
+        );
+        let p = parse(&text).unwrap();
+        let parts: Vec<&str> = p.summaries.iter().map(|r| &p.text[r.clone()]).collect();
+        assert_eq!(parts, ["one\n", "two\n"]);
+    }
+}
