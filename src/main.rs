@@ -1,1 +1,56 @@
-fn main() {}
+//! The `sitegen` binary: parses the command line, runs the library, prints diagnostics and maps
+//! the outcome to an exit code (0 ok, 1 content errors, 2 internal or I/O failure).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use sitegen::cli::{Cli, Command};
+use sitegen::import::{ImportOptions, Outcome};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Import(args) => {
+            let opts = ImportOptions {
+                dry_run: args.dry_run,
+                force: args.force,
+            };
+            let report = sitegen::import::import(&args.root.root, &args.files, &opts)?;
+            for d in &report.diagnostics {
+                eprintln!("{d}");
+            }
+            let mut counts = [0usize; 4];
+            for (path, outcome) in &report.files {
+                let (i, word) = match outcome {
+                    Outcome::Created => (0, "created".to_owned()),
+                    Outcome::Updated => (1, "updated".to_owned()),
+                    Outcome::Unchanged => (2, "unchanged".to_owned()),
+                    Outcome::Skipped(why) => (3, format!("skipped ({why})")),
+                };
+                counts[i] += 1;
+                println!("{word:>9} {}", path.display());
+            }
+            let dry = if opts.dry_run { " (dry run: nothing written)" } else { "" };
+            println!(
+                "{} created, {} updated, {} unchanged, {} skipped{dry}",
+                counts[0], counts[1], counts[2], counts[3]
+            );
+            let bad = report.diagnostics.iter().any(|d| d.is_error());
+            Ok(ExitCode::from(if bad { 1 } else { 0 }))
+        }
+        _ => {
+            eprintln!("not yet implemented");
+            Ok(ExitCode::from(2))
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Command-line interface: the clap definitions of every command and flag. It only describes
+//! arguments; running them is `main`'s job and the work is the library's.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A static site generator for paper-summary reading lists.
+#[derive(Debug, Parser)]
+#[command(name = "sitegen", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct RootArg {
+    /// The site: the folder holding sitegen.toml, content/, templates/ and static/.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into the output folder (ROOT/public by default).
+    Build(BuildArgs),
+    /// Build, serve and live-reload the site while you write.
+    Serve(ServeArgs),
+    /// Turn raw ShortScience-style summary dumps into content/papers/<slug>.md files.
+    Import(ImportArgs),
+    /// Write a new, empty summary file and print its path.
+    New(NewArgs),
+    /// Validate everything the build validates (and links), writing nothing.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Where to write the site [default: ROOT/public].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override `base_url` of sitegen.toml (e.g. https://user.github.io/reading-list/).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Include papers marked `draft = true`.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Treat warnings (unresolved citations, math errors) as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 1111)]
+    pub port: u16,
+    /// Address to bind; loopback unless you say otherwise.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
+    /// Open the site in a browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Include papers marked `draft = true`.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Dump files to import.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Report what would change, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite files that were edited by hand.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The paper's title.
+    pub title: String,
+    /// An author, "Last, First" (repeat for several).
+    #[arg(long = "author", required = true)]
+    pub authors: Vec<String>,
+    #[arg(long)]
+    pub venue: Option<String>,
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// A keyword (repeat for several).
+    #[arg(long = "keyword")]
+    pub keywords: Vec<String>,
+    /// A link to the paper.
+    #[arg(long)]
+    pub url: Option<String>,
+    #[command(flatten)]
+    pub root: RootArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
