@@ -118,10 +118,7 @@ fn split_base_url(base: &str) -> Option<(String, String)> {
         if host_end == 0 {
             return None;
         }
-        (
-            base[..scheme_len + host_end].to_owned(),
-            &rest[host_end..],
-        )
+        (base[..scheme_len + host_end].to_owned(), &rest[host_end..])
     } else if base.starts_with('/') {
         (String::new(), base)
     } else {
@@ -171,8 +168,12 @@ mod tests {
         let err = Config::from_toml(Path::new("s.toml"), text, None).unwrap_err();
         assert_eq!(err.line, 3);
         assert!(err.message.contains("colour"), "{}", err.message);
-        let err = Config::from_toml(Path::new("s.toml"), "title = \"T\"\nbase_url = \"ftp:x\"\n", None)
-            .unwrap_err();
+        let err = Config::from_toml(
+            Path::new("s.toml"),
+            "title = \"T\"\nbase_url = \"ftp:x\"\n",
+            None,
+        )
+        .unwrap_err();
         assert_eq!((err.line, err.col), (2, 1));
     }
 }

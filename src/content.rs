@@ -85,9 +85,10 @@ pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diag
     }
     let templates_dir = root.join("templates");
     for file in walk_files(&templates_dir)? {
-        sources
-            .templates
-            .insert(site_path(&templates_dir, &file), std::fs::read_to_string(&file)?);
+        sources.templates.insert(
+            site_path(&templates_dir, &file),
+            std::fs::read_to_string(&file)?,
+        );
     }
     let static_dir = root.join("static");
     for file in walk_files(&static_dir)? {

@@ -6,10 +6,18 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod diag;
-pub mod library;
 pub mod import;
+pub mod library;
+pub mod markdown;
+pub mod output;
+pub mod render;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use config::Config;
+use diag::{Diagnostic, Severity};
+use render::OutputFile;
 
 /// Infrastructure failures (I/O, broken templates); content problems are `diag::Diagnostic`s.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +28,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Template(#[from] render::TemplateError),
     #[error("{0}")]
     Other(String),
 }
@@ -31,4 +41,141 @@ impl Error {
             source,
         }
     }
+}
+
+/// What `sitegen build` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Defaults to `ROOT/public`.
+    pub out: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    /// Warnings count as errors.
+    pub strict: bool,
+}
+
+impl BuildOptions {
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// What a build did. `written` is false when content errors stopped it.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub papers: usize,
+    pub pages: usize,
+    pub files: usize,
+    pub elapsed: Duration,
+    pub diagnostics: Vec<Diagnostic>,
+    pub written: bool,
+}
+
+impl BuildReport {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+}
+
+/// A rendered site held in memory, before it is written.
+pub struct Rendered {
+    pub output: output::SiteOutput,
+    pub papers: usize,
+    pub pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads `sitegen.toml` of `root`.
+pub fn load_config(
+    root: &Path,
+    base_url: Option<&str>,
+) -> Result<Config, Result<Diagnostic, Error>> {
+    let path = root.join("sitegen.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| Err(Error::io(&path, e)))?;
+    Config::from_toml(Path::new("sitegen.toml"), &text, base_url).map_err(|d| Ok(*d))
+}
+
+/// Load, index and render the site at `root` without writing anything.
+pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
+    let config = match load_config(&opts.root, opts.base_url.as_deref()) {
+        Ok(config) => config,
+        Err(Ok(diag)) => {
+            return Ok(Rendered {
+                output: output::SiteOutput::default(),
+                papers: 0,
+                pages: 0,
+                diagnostics: vec![diag],
+            });
+        }
+        Err(Err(e)) => return Err(e),
+    };
+    let (sources, mut diagnostics) =
+        content::load(&opts.root, opts.drafts).map_err(|e| Error::io(&opts.root, e))?;
+    let (lib, mut index_diags) = library::Library::build(sources.papers);
+    diagnostics.append(&mut index_diags);
+
+    let tera = render::templates(&sources.templates)?;
+    let highlighter = markdown::Highlighter::new();
+    let md = markdown::MarkdownContext {
+        highlighter: &highlighter,
+        math: &markdown::TexPassthrough,
+    };
+    let assets = render::Assets { math_css: None };
+    let (mut files, mut render_diags) = render::render_site(&lib, &config, &tera, &md, &assets)?;
+    diagnostics.append(&mut render_diags);
+    let pages = files.len();
+
+    files.push(generated("style.css", include_str!("../static/style.css")));
+    files.push(generated("highlight.css", &markdown::Highlighter::css()));
+    files.push(generated(output::MARKER, ""));
+    if let Some(cname) = &config.cname {
+        files.push(generated("CNAME", &format!("{cname}\n")));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+
+    if opts.strict {
+        for d in &mut diagnostics {
+            d.severity = Severity::Error;
+        }
+    }
+    diag::sort(&mut diagnostics);
+    Ok(Rendered {
+        output: output::SiteOutput {
+            files,
+            copies: sources.static_files,
+        },
+        papers: lib.papers.len(),
+        pages,
+        diagnostics,
+    })
+}
+
+fn generated(path: &str, text: &str) -> OutputFile {
+    OutputFile {
+        path: path.to_owned(),
+        contents: text.as_bytes().to_vec(),
+    }
+}
+
+/// `sitegen build`: renders the site and, when there is no error, writes it to the output folder.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
+    let start = Instant::now();
+    let rendered = render_site(opts)?;
+    let written = !rendered.diagnostics.iter().any(Diagnostic::is_error);
+    if written {
+        output::write(&opts.out_dir(), &rendered.output)?;
+    }
+    Ok(BuildReport {
+        papers: rendered.papers,
+        pages: rendered.pages,
+        files: rendered.output.len(),
+        elapsed: start.elapsed(),
+        diagnostics: rendered.diagnostics,
+        written,
+    })
 }

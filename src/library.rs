@@ -183,9 +183,17 @@ impl Library {
         let (authors, author_of) = group_authors(&papers);
         lib.authors = authors;
         let keywords = group_terms(papers.iter().map(|p| p.front().keywords.clone()));
-        let venues = group_terms(papers.iter().map(|p| p.front().venue.clone().into_iter().collect()));
+        let venues = group_terms(
+            papers
+                .iter()
+                .map(|p| p.front().venue.clone().into_iter().collect()),
+        );
         for (i, pending) in papers.into_iter().enumerate() {
-            let authors = pending.names.iter().map(|n| author_of[&n.identity()]).collect();
+            let authors = pending
+                .names
+                .iter()
+                .map(|n| author_of[&n.identity()])
+                .collect();
             let term_idx = |terms: &[Term], name: &str| {
                 let slug = slugify(name);
                 terms.iter().position(|t| t.slug == slug)
@@ -275,15 +283,19 @@ impl Library {
         self.by_key.get(key).copied()
     }
 
-    /// Everyone who wrote a paper with `author`, sorted like `authors`.
-    pub fn coauthors(&self, author: usize) -> Vec<usize> {
-        let set: BTreeSet<usize> = self.authors[author]
-            .papers
-            .iter()
-            .flat_map(|&p| self.papers[p].authors.iter().copied())
-            .filter(|&a| a != author)
-            .collect();
-        set.into_iter().collect()
+    /// Everyone who wrote a paper with `author`, with the number of papers they share: most
+    /// shared first, then in `authors` order.
+    pub fn coauthors(&self, author: usize) -> Vec<(usize, usize)> {
+        let mut shared: BTreeMap<usize, usize> = BTreeMap::new();
+        for &p in &self.authors[author].papers {
+            let people: BTreeSet<usize> = self.papers[p].authors.iter().copied().collect();
+            for a in people.into_iter().filter(|&a| a != author) {
+                *shared.entry(a).or_insert(0) += 1;
+            }
+        }
+        let mut out: Vec<(usize, usize)> = shared.into_iter().collect();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
     }
 }
 
@@ -320,7 +332,12 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
     let mut pending: Vec<Pending> = sources
         .into_iter()
         .map(|source| {
-            let names: Vec<Name> = source.front.authors.iter().map(|a| Name::parse(a)).collect();
+            let names: Vec<Name> = source
+                .front
+                .authors
+                .iter()
+                .map(|a| Name::parse(a))
+                .collect();
             let key = source
                 .front
                 .key
@@ -378,7 +395,11 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
                 &p.source.path,
                 &p.source.text,
                 p.source.field_offset("key"),
-                format!("duplicate key `{}`: already used by {}", p.key, first.display()),
+                format!(
+                    "duplicate key `{}`: already used by {}",
+                    p.key,
+                    first.display()
+                ),
             ));
             bad = true;
         }
@@ -447,9 +468,8 @@ fn group_authors(papers: &[Pending]) -> (Vec<Author>, BTreeMap<String, usize>) {
             )
         })
         .collect();
-    authors.sort_by(|(_, a), (_, b)| {
-        (a.name.sort_key(), &a.slug).cmp(&(b.name.sort_key(), &b.slug))
-    });
+    authors
+        .sort_by(|(_, a), (_, b)| (a.name.sort_key(), &a.slug).cmp(&(b.name.sort_key(), &b.slug)));
     let index = authors
         .iter()
         .enumerate()
@@ -498,40 +518,71 @@ mod tests {
         assert_eq!(a.surname(), "Oord");
         assert_eq!(a.display(), "Aäron van den Oord");
         assert_eq!(a.bibtex(), "van den Oord, Aäron");
-        assert_eq!(Name::parse("Jordan, Michael I.").display(), "Michael I. Jordan");
+        assert_eq!(
+            Name::parse("Jordan, Michael I.").display(),
+            "Michael I. Jordan"
+        );
         assert_eq!(Name::parse("Plato").display(), "Plato");
         // NFC: a decomposed "ë" is the same person as a composed one.
         assert_eq!(
             Name::parse("Zoe\u{308} Mu\u{308}ller"),
             Name::parse("Zo\u{eb} M\u{fc}ller")
         );
-        assert_eq!(Name::parse("Zoë Müller").identity(), Name::parse("zoe muller").identity());
+        assert_eq!(
+            Name::parse("Zoë Müller").identity(),
+            Name::parse("zoe muller").identity()
+        );
     }
 
     #[test]
     fn derives_dblp_keys() {
-        assert_eq!(derive_key(&names(&["Ioffe, Sergey", "Szegedy, Christian"]), 2015), "IoffeS15");
+        assert_eq!(
+            derive_key(&names(&["Ioffe, Sergey", "Szegedy, Christian"]), 2015),
+            "IoffeS15"
+        );
         assert_eq!(
             derive_key(
-                &names(&["van den Oord, Aäron", "Kalchbrenner, Nal", "Kavukcuoglu, Koray"]),
+                &names(&[
+                    "van den Oord, Aäron",
+                    "Kalchbrenner, Nal",
+                    "Kavukcuoglu, Koray"
+                ]),
                 2016
             ),
             "OordKK16"
         );
-        assert_eq!(derive_key(&names(&["Massé, Pierre-Yves", "Ollivier, Yann"]), 2015), "MasseO15");
+        assert_eq!(
+            derive_key(&names(&["Massé, Pierre-Yves", "Ollivier, Yann"]), 2015),
+            "MasseO15"
+        );
         assert_eq!(
             derive_key(
-                &names(&["Schulman, John", "Levine, Sergey", "Moritz, Philipp", "Jordan, Michael I.", "Abbeel, Pieter"]),
+                &names(&[
+                    "Schulman, John",
+                    "Levine, Sergey",
+                    "Moritz, Philipp",
+                    "Jordan, Michael I.",
+                    "Abbeel, Pieter"
+                ]),
                 2015
             ),
             "SchulmanLMJA15"
         );
-        assert_eq!(derive_key(&names(&["Sohl-Dickstein, Jascha", "de Freitas, Nando"]), 2009), "Sohl-DicksteinF09");
+        assert_eq!(
+            derive_key(
+                &names(&["Sohl-Dickstein, Jascha", "de Freitas, Nando"]),
+                2009
+            ),
+            "Sohl-DicksteinF09"
+        );
     }
 
     #[test]
     fn slugs_fold_to_ascii() {
-        assert_eq!(slugify("MADE: Masked Autoencoder"), "made-masked-autoencoder");
+        assert_eq!(
+            slugify("MADE: Masked Autoencoder"),
+            "made-masked-autoencoder"
+        );
         assert_eq!(slugify("Schrödinger's  Cat!"), "schrodinger-s-cat");
         assert_eq!(slugify("?!"), "");
     }
@@ -543,21 +594,35 @@ mod tests {
     #[test]
     fn groups_people_keywords_and_venues() {
         let (lib, diags) = Library::build(vec![
-            paper("b.md", "title = \"B\"\nauthors = [\"Zoe Muller\", \"Li, Yujia\"]\nyear = 2014\nkeywords = [\"Deep Learning\"]\nvenue = \"ICML\""),
-            paper("a.md", "title = \"A\"\nauthors = [\"Müller, Zoë\"]\nyear = 2015\nkeywords = [\"deep learning\", \"RL\"]\nvenue = \"ICML\""),
+            paper(
+                "b.md",
+                "title = \"B\"\nauthors = [\"Zoe Muller\", \"Li, Yujia\"]\nyear = 2014\nkeywords = [\"Deep Learning\"]\nvenue = \"ICML\"",
+            ),
+            paper(
+                "a.md",
+                "title = \"A\"\nauthors = [\"Müller, Zoë\"]\nyear = 2015\nkeywords = [\"deep learning\", \"RL\"]\nvenue = \"ICML\"",
+            ),
         ]);
         assert!(diags.is_empty(), "{diags:?}");
         let shown: Vec<String> = lib.authors.iter().map(|a| a.name.display()).collect();
         assert_eq!(shown, ["Yujia Li", "Zoë Müller"]);
         assert_eq!(lib.authors[1].slug, "zoe-muller");
         // Newest first inside a person's list.
-        let titles: Vec<&str> = lib.authors[1].papers.iter().map(|&p| lib.papers[p].front().title.as_str()).collect();
+        let titles: Vec<&str> = lib.authors[1]
+            .papers
+            .iter()
+            .map(|&p| lib.papers[p].front().title.as_str())
+            .collect();
         assert_eq!(titles, ["A", "B"]);
         let kws: Vec<&str> = lib.keywords.iter().map(|k| k.name.as_str()).collect();
-        assert_eq!(kws, ["deep learning", "RL"], "first spelling in slug order of papers");
+        assert_eq!(
+            kws,
+            ["deep learning", "RL"],
+            "first spelling in slug order of papers"
+        );
         assert_eq!(lib.keywords[0].papers.len(), 2);
         assert_eq!(lib.venues.len(), 1);
-        assert_eq!(lib.coauthors(1), vec![0]);
+        assert_eq!(lib.coauthors(1), vec![(0, 1)]);
     }
 
     #[test]
@@ -584,15 +649,27 @@ mod tests {
         let (lib, diags) = Library::build(vec![
             paper("a.md", "title = \"A\"\nauthors = [\"X, Y\"]\nyear = 2015"),
             paper("b.md", "title = \"B\"\nauthors = [\"X, Y\"]\nyear = 2015"),
-            paper("c.md", "title = \"C\"\nauthors = [\"Q, R\"]\nyear = 2015\nkey = \"K\""),
-            paper("d.md", "title = \"D\"\nauthors = [\"Q, R\"]\nyear = 2015\nkey = \"K\""),
+            paper(
+                "c.md",
+                "title = \"C\"\nauthors = [\"Q, R\"]\nyear = 2015\nkey = \"K\"",
+            ),
+            paper(
+                "d.md",
+                "title = \"D\"\nauthors = [\"Q, R\"]\nyear = 2015\nkey = \"K\"",
+            ),
             paper("e.md", "title = \"a!\"\nauthors = [\"Q, R\"]\nyear = 2011"),
         ]);
         let keys: Vec<&str> = lib.papers.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["X15a", "X15b", "K"]);
-        let msgs: Vec<String> = diags.iter().map(|d| format!("{}:{} {}", d.path.display(), d.line, d.message)).collect();
+        let msgs: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{}:{} {}", d.path.display(), d.line, d.message))
+            .collect();
         assert_eq!(msgs.len(), 4, "{msgs:#?}");
         assert!(msgs[2].starts_with("d.md:5 duplicate key `K`"), "{msgs:#?}");
-        assert!(msgs[3].starts_with("e.md:2 duplicate slug `a`"), "{msgs:#?}");
+        assert!(
+            msgs[3].starts_with("e.md:2 duplicate slug `a`"),
+            "{msgs:#?}"
+        );
     }
 }

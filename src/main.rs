@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use sitegen::BuildOptions;
 use sitegen::cli::{Cli, Command};
 use sitegen::import::{ImportOptions, Outcome};
 
@@ -20,6 +21,48 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Build(args) => {
+            let opts = BuildOptions {
+                root: args.root.root,
+                out: args.out,
+                base_url: args.base_url,
+                drafts: args.drafts,
+                strict: args.strict,
+            };
+            let report = match sitegen::build(&opts) {
+                Ok(report) => report,
+                // A broken template is the user's to fix, like a bad front matter.
+                Err(sitegen::Error::Template(e)) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for d in &report.diagnostics {
+                eprintln!("{d}\n");
+            }
+            let problems = match (report.errors(), report.warnings()) {
+                (0, 0) => String::new(),
+                (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
+            };
+            if report.written {
+                println!(
+                    "built {} papers, {} pages ({} files) into {} in {:.2} s{problems}",
+                    report.papers,
+                    report.pages,
+                    report.files,
+                    opts.out_dir().display(),
+                    report.elapsed.as_secs_f64()
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!(
+                    "build failed{problems}; {} left untouched",
+                    opts.out_dir().display()
+                );
+                Ok(ExitCode::from(1))
+            }
+        }
         Command::Import(args) => {
             let opts = ImportOptions {
                 dry_run: args.dry_run,
@@ -40,7 +83,11 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 counts[i] += 1;
                 println!("{word:>9} {}", path.display());
             }
-            let dry = if opts.dry_run { " (dry run: nothing written)" } else { "" };
+            let dry = if opts.dry_run {
+                " (dry run: nothing written)"
+            } else {
+                ""
+            };
             println!(
                 "{} created, {} updated, {} unchanged, {} skipped{dry}",
                 counts[0], counts[1], counts[2], counts[3]
@@ -53,4 +100,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
     }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -1,0 +1,146 @@
+//! Markdown to HTML for one summary: pulldown-cmark events through a chain of adapters
+//! (math → highlight), each passing through what it does not own. It must not read files or
+//! know about pages; positions it reports are byte offsets into the paper file.
+
+pub mod highlight;
+pub mod math;
+
+use pulldown_cmark::{Event, Options, Parser, TagEnd, html};
+
+use crate::diag::Diagnostic;
+pub use highlight::Highlighter;
+pub use math::{MathRenderer, TexPassthrough};
+
+/// What the markdown stage needs from the rest of the build.
+pub struct MarkdownContext<'a> {
+    pub highlighter: &'a Highlighter,
+    pub math: &'a dyn MathRenderer,
+}
+
+/// One summary as HTML, with what the page around it needs to know.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RenderedMarkdown {
+    pub html: String,
+    pub has_math: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Where a summary sits, so problems point at the right line of its file.
+pub struct SourceSpan<'a> {
+    pub path: &'a std::path::Path,
+    /// The whole file.
+    pub file_text: &'a str,
+    /// Byte offset of the summary in `file_text`.
+    pub offset: usize,
+}
+
+pub fn options() -> Options {
+    Options::ENABLE_MATH
+        | Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+}
+
+/// Renders `markdown` (a summary, which starts at `span.offset` of its file) to HTML.
+pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
+    let mut out = RenderedMarkdown::default();
+    let events = Parser::new_ext(markdown, options()).into_offset_iter();
+    let events = math::MathAdapter::new(events, cx.math, span, &mut out);
+    let events = highlight::HighlightAdapter::new(events, cx.highlighter);
+    let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut html_out, events);
+    out.html = html_out;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    pub(crate) fn render_str(md: &str) -> RenderedMarkdown {
+        let hl = Highlighter::new();
+        let cx = MarkdownContext {
+            highlighter: &hl,
+            math: &TexPassthrough,
+        };
+        let span = SourceSpan {
+            path: Path::new("p.md"),
+            file_text: md,
+            offset: 0,
+        };
+        render(md, &span, &cx)
+    }
+
+    #[test]
+    fn math_is_never_mangled_by_emphasis() {
+        let r = render_str("Let $a_i * b_i * c$ and $$x_1_2$$ be *nice*.\n");
+        assert!(r.has_math);
+        assert!(r.html.contains("a_i * b_i * c"), "{}", r.html);
+        assert!(r.html.contains("<em>nice</em>"), "{}", r.html);
+        assert!(!r.html.contains("<em>i"), "{}", r.html);
+    }
+
+    #[test]
+    fn dollars_that_are_not_math_stay_text() {
+        let r = render_str("It costs $5 and $10, or \\$3.\n");
+        assert!(!r.has_math, "{}", r.html);
+        assert_eq!(r.html, "<p>It costs $5 and $10, or $3.</p>\n");
+    }
+
+    #[test]
+    fn tables_footnotes_strikethrough() {
+        let r = render_str("|a|b|\n|-|-|\n|1|2|\n\n~~old~~ new[^1]\n\n[^1]: note\n");
+        assert!(r.html.contains("<table>"), "{}", r.html);
+        assert!(r.html.contains("<del>old</del>"), "{}", r.html);
+        assert!(r.html.contains("footnote-definition"), "{}", r.html);
+    }
+}
+
+/// The start of a summary as plain text (no markup, no math), cut at a word boundary near
+/// `max` characters: the page's meta description.
+pub fn excerpt(markdown: &str, max: usize) -> String {
+    let mut text = String::new();
+    let mut in_code_block = false;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(pulldown_cmark::Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            _ if in_code_block => {}
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) => text.push_str(&t),
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => text.push(' '),
+            _ => {}
+        }
+        if text.len() > max * 4 {
+            break;
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = String::new();
+    for word in words {
+        if out.chars().count() + word.chars().count() + 1 > max {
+            out.push('…');
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    #[test]
+    fn excerpt_is_plain_and_cut_at_a_word() {
+        let md = "# Head\n\nSome *text* with $x$ math and `code` here.\n\n```\nskipped\n```\n";
+        assert_eq!(
+            super::excerpt(md, 100),
+            "Head Some text with x math and code here."
+        );
+        assert_eq!(super::excerpt(md, 14), "Head Some text…");
+    }
+}
