@@ -136,9 +136,13 @@ pub fn parse_paper(path: &Path, text: String) -> Result<SourcePaper, Vec<Diagnos
     let fm_text = &text[split.front.clone()];
     let front: FrontMatter = match split.format {
         Format::Toml => toml::from_str(fm_text).map_err(|e| {
-            let at = split.front.start + e.span().map_or(0, |s| s.start);
-            // A missing field has no span of its own: point at the opening delimiter.
-            let at = if e.span().is_none() { 0 } else { at };
+            // A missing field has no line of its own: point at the opening delimiter.
+            let at = match e.span() {
+                Some(span) if !e.message().starts_with("missing field") => {
+                    split.front.start + span.start
+                }
+                _ => 0,
+            };
             vec![Diagnostic::error(path, &text, at, tidy(e.message()))]
         })?,
         Format::Yaml => serde_saphyr::from_str(fm_text).map_err(|e| {
@@ -146,9 +150,14 @@ pub fn parse_paper(path: &Path, text: String) -> Result<SourcePaper, Vec<Diagnos
                 split.front.start
                     + offset_of_line_col(fm_text, loc.line() as usize, loc.column() as usize)
             });
+            let at = if e.to_string().contains("missing field") { 0 } else { at };
             let message = e.without_snippet().to_string();
-            let message = message.lines().next().unwrap_or("invalid YAML").to_owned();
-            vec![Diagnostic::error(path, &text, at, tidy(&message))]
+            let message = message.lines().next().unwrap_or("invalid YAML");
+            // The position is ours to show, counted from the top of the file.
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message, |(head, _)| head);
+            vec![Diagnostic::error(path, &text, at, tidy(message))]
         })?,
     };
     let field_offsets = field_offsets(fm_text, split.front.start);
@@ -317,7 +326,11 @@ mod tests {
     #[test]
     fn missing_and_empty_fields() {
         let d = &parse("+++\ntitle = \"A\"\nyear = 2015\n+++\n").unwrap_err()[0];
-        assert!(d.message.contains("authors"), "{d}");
+        assert!(d.message.contains("missing field `authors`"), "{d}");
+        assert_eq!(d.line, 1, "points at the front matter's opening line");
+        let d = &parse("---\ntitle: A\nyear: 2015\n---\n").unwrap_err()[0];
+        assert!(d.message.contains("missing field `authors`"), "{d}");
+        assert_eq!(d.line, 1);
         let ds = parse("+++\ntitle = \" \"\nauthors = []\nyear = 1\n+++\n").unwrap_err();
         assert_eq!(ds.len(), 2);
         assert_eq!(ds[0].line, 2);

@@ -5,7 +5,7 @@
 pub mod highlight;
 pub mod math;
 
-use pulldown_cmark::{Event, Options, Parser, TagEnd, html};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
 use crate::diag::Diagnostic;
 pub use highlight::Highlighter;
@@ -34,6 +34,42 @@ pub struct SourceSpan<'a> {
     pub offset: usize,
 }
 
+/// The level a summary's top headings get: the page has its `h1` (the title) and an `h2` per
+/// summary, so a summary's own `#` or `###` starts at `h3` and no level is skipped.
+const SUMMARY_TOP_HEADING: i32 = 3;
+
+/// How far to move every heading of `markdown` so its highest one lands on `SUMMARY_TOP_HEADING`.
+fn heading_shift(markdown: &str) -> i32 {
+    Parser::new_ext(markdown, options())
+        .filter_map(|event| match event {
+            Event::Start(Tag::Heading { level, .. }) => Some(level as i32),
+            _ => None,
+        })
+        .min()
+        .map_or(0, |top| SUMMARY_TOP_HEADING - top)
+}
+
+fn shift_heading(event: Event<'_>, shift: i32) -> Event<'_> {
+    let moved = |level: HeadingLevel| {
+        HeadingLevel::try_from((level as i32 + shift).clamp(1, 6) as usize).unwrap_or(level)
+    };
+    match event {
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: moved(level),
+            id,
+            classes,
+            attrs,
+        }),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(moved(level))),
+        other => other,
+    }
+}
+
 pub fn options() -> Options {
     Options::ENABLE_MATH
         | Options::ENABLE_TABLES
@@ -47,6 +83,8 @@ pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -
     let events = Parser::new_ext(markdown, options()).into_offset_iter();
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
+    let shift = heading_shift(markdown);
+    let events = events.map(|event| shift_heading(event, shift));
     let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut html_out, events);
     out.html = html_out;
@@ -89,6 +127,14 @@ mod tests {
     }
 
     #[test]
+    fn headings_start_at_h3_and_keep_their_steps() {
+        let r = render_str("### How\n\n#### Detail\n\n###### Deep\n");
+        assert_eq!(r.html, "<h3>How</h3>\n<h4>Detail</h4>\n<h6>Deep</h6>\n");
+        let r = render_str("# Top\n\n## Next\n");
+        assert_eq!(r.html, "<h3>Top</h3>\n<h4>Next</h4>\n");
+    }
+
+    #[test]
     fn tables_footnotes_strikethrough() {
         let r = render_str("|a|b|\n|-|-|\n|1|2|\n\n~~old~~ new[^1]\n\n[^1]: note\n");
         assert!(r.html.contains("<table>"), "{}", r.html);
@@ -104,7 +150,7 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
     let mut in_code_block = false;
     for event in Parser::new_ext(markdown, options()) {
         match event {
-            Event::Start(pulldown_cmark::Tag::CodeBlock(_)) => in_code_block = true,
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
             _ if in_code_block => {}
             Event::Text(t) | Event::Code(t) | Event::InlineMath(t) => text.push_str(&t),
