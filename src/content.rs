@@ -150,7 +150,11 @@ pub fn parse_paper(path: &Path, text: String) -> Result<SourcePaper, Vec<Diagnos
                 split.front.start
                     + offset_of_line_col(fm_text, loc.line() as usize, loc.column() as usize)
             });
-            let at = if e.to_string().contains("missing field") { 0 } else { at };
+            let at = if e.to_string().contains("missing field") {
+                0
+            } else {
+                at
+            };
             let message = e.without_snippet().to_string();
             let message = message.lines().next().unwrap_or("invalid YAML");
             // The position is ours to show, counted from the top of the file.

@@ -35,7 +35,10 @@ fn good_site_has_every_page_and_no_broken_link() {
     ] {
         assert!(tree.contains_key(path), "missing {path}");
     }
-    assert!(!tree.keys().any(|p| p.contains("unfinished")), "draft must not be built");
+    assert!(
+        !tree.keys().any(|p| p.contains("unfinished")),
+        "draft must not be built"
+    );
     assert_eq!(broken_links(&out, "/"), Vec::<String>::new());
 
     // Every page is a full document with a title, a description and a language.
@@ -44,7 +47,10 @@ fn good_site_has_every_page_and_no_broken_link() {
         assert_eq!(select(&doc, "html[lang=en]").len(), 1, "{path}");
         assert_eq!(texts(&doc, "title").len(), 1, "{path}");
         let desc = select(&doc, "meta[name=description]");
-        assert!(!desc[0].value().attr("content").unwrap().is_empty(), "{path}");
+        assert!(
+            !desc[0].value().attr("content").unwrap().is_empty(),
+            "{path}"
+        );
         assert_eq!(select(&doc, "header nav a.site-title").len(), 1, "{path}");
         assert_eq!(select(&doc, "footer").len(), 1, "{path}");
         assert_eq!(select(&doc, "h1").len(), 1, "{path}");
@@ -78,7 +84,12 @@ fn lists_are_in_the_documented_order() {
     assert_eq!(texts(&oord, ".paper-title").len(), 2);
     assert_eq!(
         texts(&oord, "h2 + p + ul.term-list a"),
-        ["Sander Dieleman", "Nal Kalchbrenner", "Koray Kavukcuoglu", "Heiga Zen"]
+        [
+            "Sander Dieleman",
+            "Nal Kalchbrenner",
+            "Koray Kavukcuoglu",
+            "Heiga Zen"
+        ]
     );
     // Keywords that differ only in case are one keyword.
     let kw = page(&out, "keywords/generative-models");
@@ -107,7 +118,10 @@ fn several_summaries_are_all_shown() {
     let out = tmp.path().join("public");
     build(&fixture("good"), &out, None);
     let doc = page(&out, "papers/pixel-recurrent-neural-networks");
-    assert_eq!(texts(&doc, "section.summary h2"), ["Summary 1", "Summary 2"]);
+    assert_eq!(
+        texts(&doc, "section.summary h2"),
+        ["Summary 1", "Summary 2"]
+    );
     assert_eq!(
         texts(&doc, "section.summary p"),
         ["Pixels one at a time.", "A second reader's summary."]
@@ -163,7 +177,10 @@ fn failed_build_leaves_the_previous_site_untouched() {
     let report = build(site.path(), &out, None);
     assert!(!report.written);
     assert_eq!(report.errors(), 1);
-    assert!(read_tree(&out) == before, "output changed after a failed build");
+    assert!(
+        read_tree(&out) == before,
+        "output changed after a failed build"
+    );
     let leftovers: Vec<String> = std::fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

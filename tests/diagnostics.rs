@@ -8,17 +8,47 @@ use common::*;
 use predicates::prelude::*;
 
 const PAPERS: &[(&str, &str)] = &[
-    ("bad-toml.md", "+++\ntitle = \"Unclosed\nauthors = [\"A, B\"]\nyear = 2015\n+++\nx\n"),
-    ("unknown-field.md", "+++\ntitle = \"Unknown\"\nauthors = [\"A, B\"]\nyear = 2015\nvenu = \"ICML\"\n+++\nx\n"),
-    ("unknown-yaml.md", "---\ntitle: Unknown YAML\nauthors: [\"C, D\"]\nyear: 2015\nkeyword: [x]\n---\nx\n"),
-    ("no-title.md", "+++\nauthors = [\"A, B\"]\nyear = 2015\n+++\nx\n"),
-    ("no-authors.md", "+++\ntitle = \"No authors\"\nyear = 2015\n+++\nx\n"),
-    ("no-year.md", "+++\ntitle = \"No year\"\nauthors = [\"A, B\"]\n+++\nx\n"),
-    ("empty-authors.md", "+++\ntitle = \"Empty\"\nauthors = []\nyear = 2015\n+++\nx\n"),
-    ("bad-year.md", "+++\ntitle = \"Bad year\"\nauthors = [\"A, B\"]\nyear = \"2015\"\n+++\nx\n"),
+    (
+        "bad-toml.md",
+        "+++\ntitle = \"Unclosed\nauthors = [\"A, B\"]\nyear = 2015\n+++\nx\n",
+    ),
+    (
+        "unknown-field.md",
+        "+++\ntitle = \"Unknown\"\nauthors = [\"A, B\"]\nyear = 2015\nvenu = \"ICML\"\n+++\nx\n",
+    ),
+    (
+        "unknown-yaml.md",
+        "---\ntitle: Unknown YAML\nauthors: [\"C, D\"]\nyear: 2015\nkeyword: [x]\n---\nx\n",
+    ),
+    (
+        "no-title.md",
+        "+++\nauthors = [\"A, B\"]\nyear = 2015\n+++\nx\n",
+    ),
+    (
+        "no-authors.md",
+        "+++\ntitle = \"No authors\"\nyear = 2015\n+++\nx\n",
+    ),
+    (
+        "no-year.md",
+        "+++\ntitle = \"No year\"\nauthors = [\"A, B\"]\n+++\nx\n",
+    ),
+    (
+        "empty-authors.md",
+        "+++\ntitle = \"Empty\"\nauthors = []\nyear = 2015\n+++\nx\n",
+    ),
+    (
+        "bad-year.md",
+        "+++\ntitle = \"Bad year\"\nauthors = [\"A, B\"]\nyear = \"2015\"\n+++\nx\n",
+    ),
     ("no-front-matter.md", "Just text.\n"),
-    ("a-first.md", "+++\ntitle = \"Same Title\"\nauthors = [\"E, F\"]\nyear = 2015\nkey = \"Same15\"\n+++\nx\n"),
-    ("b-second.md", "+++\ntitle = \"Same title!\"\nauthors = [\"G, H\"]\nyear = 2015\nkey = \"Same15\"\n+++\nx\n"),
+    (
+        "a-first.md",
+        "+++\ntitle = \"Same Title\"\nauthors = [\"E, F\"]\nyear = 2015\nkey = \"Same15\"\n+++\nx\n",
+    ),
+    (
+        "b-second.md",
+        "+++\ntitle = \"Same title!\"\nauthors = [\"G, H\"]\nyear = 2015\nkey = \"Same15\"\n+++\nx\n",
+    ),
 ];
 
 fn broken_site() -> tempfile::TempDir {
@@ -52,7 +82,9 @@ fn cli_exit_codes_and_messages() {
             "content/papers/unknown-field.md:5:1: error: front matter: unknown field `venu`",
         ))
         .stderr(predicate::str::contains("5 | venu = \"ICML\""))
-        .stderr(predicate::str::contains("build failed, 11 errors, 0 warnings"));
+        .stderr(predicate::str::contains(
+            "build failed, 11 errors, 0 warnings",
+        ));
 
     let good = copy_fixture("good");
     Command::cargo_bin("sitegen")
@@ -61,7 +93,12 @@ fn cli_exit_codes_and_messages() {
         .arg(good.path())
         .assert()
         .success()
-        .stdout(predicate::str::is_match(r"^built 4 papers, 27 pages \(\d+ files\) into .* in \d+\.\d\d s\n$").unwrap());
+        .stdout(
+            predicate::str::is_match(
+                r"^built 4 papers, 27 pages \(\d+ files\) into .* in \d+\.\d\d s\n$",
+            )
+            .unwrap(),
+        );
     assert!(good.path().join("public/index.html").exists());
 
     // Not a site at all: an I/O failure, exit 2.
@@ -103,7 +140,10 @@ fn refuses_to_overwrite_a_folder_it_did_not_write() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("refusing to replace"));
-    assert_eq!(std::fs::read_to_string(out.join("notes.md")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.md")).unwrap(),
+        "mine"
+    );
 }
 
 #[test]

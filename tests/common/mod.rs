@@ -63,10 +63,14 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 pub fn page(out: &Path, site_path: &str) -> Html {
     let file = out.join(site_path).join("index.html");
-    let file = if site_path.ends_with(".html") { out.join(site_path) } else { file };
-    Html::parse_document(&std::fs::read_to_string(&file).unwrap_or_else(|e| {
-        panic!("{}: {e}", file.display())
-    }))
+    let file = if site_path.ends_with(".html") {
+        out.join(site_path)
+    } else {
+        file
+    };
+    Html::parse_document(
+        &std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())),
+    )
 }
 
 pub fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
@@ -76,7 +80,13 @@ pub fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
 pub fn texts(doc: &Html, css: &str) -> Vec<String> {
     select(doc, css)
         .iter()
-        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect()
 }
 

@@ -1,0 +1,330 @@
+//! Build benchmark: generates a deterministic reading list (seeded) of 1,000 or 10,000 papers
+//! shaped like a real one (≈3.4 KB of markdown, 4.7 authors from a pool of 3,300, 100 keywords,
+//! ≈7.5 math spans per paper of which about half are unique), then runs the `sitegen` binary on
+//! it and prints wall time, CPU time and peak memory for a cold build, a warm build and a rebuild
+//! after one paper changed.
+//!
+//! `cargo bench --bench build -- [--papers N]... [--runs R] [--dir PATH]`
+//! (default: 1,000 and 10,000 papers, 5 runs each, under /dev/shm so the disk is not measured).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// xorshift64*: tiny, seeded, the same corpus on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const SYLLABLES: &[&str] = &[
+    "ka", "ren", "mo", "li", "sa", "to", "vel", "an", "dor", "mi", "ne", "ha", "zu", "ber", "go",
+    "ri", "tas", "lo", "quin", "el", "fa", "shi", "mar", "no",
+];
+const WORDS: &[&str] = &[
+    "the",
+    "model",
+    "learns",
+    "a",
+    "representation",
+    "of",
+    "data",
+    "with",
+    "gradient",
+    "descent",
+    "and",
+    "we",
+    "show",
+    "that",
+    "training",
+    "converges",
+    "under",
+    "mild",
+    "assumptions",
+    "on",
+    "loss",
+    "network",
+    "layer",
+    "attention",
+    "policy",
+    "reward",
+    "variational",
+    "bound",
+    "sample",
+    "kernel",
+    "estimator",
+    "is",
+    "unbiased",
+    "in",
+    "practice",
+    "this",
+    "works",
+    "well",
+    "for",
+    "large",
+    "datasets",
+    "experiments",
+    "on",
+    "benchmarks",
+    "confirm",
+    "the",
+    "claim",
+];
+const COMMON_MATH: &[&str] = &[
+    "x",
+    "\\theta",
+    "\\mathbb{E}[x]",
+    "p(x|z)",
+    "\\nabla_\\theta L",
+    "\\alpha",
+    "W x + b",
+    "\\sigma(x)",
+    "\\mathcal{L}",
+    "\\log p(x)",
+    "q_\\phi(z|x)",
+    "\\epsilon",
+    "\\lambda",
+    "f(x)",
+    "\\sum_i x_i",
+    "\\hat{y}",
+    "D_{KL}(q \\| p)",
+    "\\pi(a|s)",
+    "h_t",
+    "\\gamma",
+];
+
+fn name(rng: &mut Rng) -> String {
+    let mut word = |n: usize| {
+        let mut w: String = (0..n).map(|_| rng.pick(SYLLABLES)).collect();
+        w[..1].make_ascii_uppercase();
+        w
+    };
+    let last = word(3);
+    let first = word(2);
+    format!("{last}, {first}")
+}
+
+fn math(rng: &mut Rng, unique: &mut usize) -> String {
+    // About half the spans are shared formulas, the rest unique to their paper.
+    if rng.below(100) < 52 {
+        rng.pick(COMMON_MATH).to_owned()
+    } else {
+        *unique += 1;
+        format!(
+            "\\frac{{x_{{{}}}}}{{\\sqrt{{{} + \\beta}}}}",
+            *unique,
+            rng.below(1000)
+        )
+    }
+}
+
+fn sentence(rng: &mut Rng, words: usize) -> String {
+    let mut s: Vec<&str> = (0..words).map(|_| rng.pick(WORDS)).collect();
+    let first = s[0].to_owned();
+    let cap = first[..1].to_uppercase() + &first[1..];
+    s[0] = &cap;
+    format!("{}.", s.join(" "))
+}
+
+/// Writes the corpus; returns the path of one paper to touch for the one-change rebuild.
+fn generate(root: &Path, papers: usize) -> PathBuf {
+    let dir = root.join("content/papers");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        root.join("sitegen.toml"),
+        "title = \"Benchmark list\"\ndescription = \"Generated.\"\nbase_url = \"https://example.org/\"\n",
+    )
+    .unwrap();
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let pool: Vec<String> = (0..3300).map(|_| name(&mut rng)).collect();
+    let keywords: Vec<String> = (0..100).map(|i| format!("topic {i:02}")).collect();
+    let venues = [
+        "ICML",
+        "NeurIPS",
+        "ICLR",
+        "arXiv e-Print archive",
+        "JMLR",
+        "AAAI",
+    ];
+    let mut unique = 0;
+    let mut keys = Vec::new();
+    let mut first = PathBuf::new();
+    for i in 0..papers {
+        let n_authors = 2 + rng.below(6); // 2..=7, mean 4.5; plus a co-author sometimes
+        let mut authors: Vec<&str> = (0..n_authors)
+            .map(|_| pool[rng.below(pool.len())].as_str())
+            .collect();
+        if rng.below(10) < 2 {
+            authors.push(pool[rng.below(pool.len())].as_str());
+        }
+        authors.dedup();
+        let year = 2000 + rng.below(26);
+        let title = format!(
+            "{} {} {} number {i}",
+            rng.pick(WORDS),
+            rng.pick(WORDS),
+            rng.pick(WORDS)
+        );
+        let kws: Vec<&str> = (0..1 + rng.below(3))
+            .map(|_| keywords[rng.below(100)].as_str())
+            .collect();
+        let mut text = String::new();
+        writeln!(text, "+++").unwrap();
+        writeln!(text, "title = {title:?}").unwrap();
+        writeln!(text, "authors = {authors:?}").unwrap();
+        writeln!(text, "venue = {:?}", venues[rng.below(venues.len())]).unwrap();
+        writeln!(text, "year = {year}").unwrap();
+        writeln!(text, "keywords = {kws:?}").unwrap();
+        writeln!(text, "key = \"Bench{i}\"").unwrap();
+        keys.push(format!("Bench{i}"));
+        writeln!(text, "+++").unwrap();
+        // ≈3.4 KB: paragraphs with inline math, a heading, a list, display math, citations.
+        for p in 0..5 {
+            for _ in 0..3 {
+                text.push_str(&sentence(&mut rng, 12));
+                text.push_str(&format!(" We use ${}$ here. ", math(&mut rng, &mut unique)));
+            }
+            if p == 1 && i > 0 {
+                let cited = &keys[rng.below(i)];
+                text.push_str(&format!("As in \\cite{{{cited}}}. "));
+            }
+            text.push_str("\n\n");
+            if p == 2 {
+                text.push_str("### Method\n\n");
+                for _ in 0..3 {
+                    text.push_str(&format!("* {}\n", sentence(&mut rng, 10)));
+                }
+                text.push('\n');
+                text.push_str(&format!("$$\n{}\n$$\n\n", math(&mut rng, &mut unique)));
+            }
+        }
+        let path = dir.join(format!("paper-{i:05}.md"));
+        std::fs::write(&path, text).unwrap();
+        if i == 0 {
+            first = path;
+        }
+    }
+    first
+}
+
+struct Measure {
+    wall: f64,
+    cpu: f64,
+    peak_mib: f64,
+    summary: String,
+}
+
+/// Runs `sitegen build` in a child process and reads its resource usage from `wait4`.
+fn run_build(root: &Path) -> Measure {
+    let start = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_sitegen"))
+        .arg("build")
+        .arg("--root")
+        .arg(root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run sitegen");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data, zero-initialised is a valid value; wait4 fills it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet waited for.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed().as_secs_f64();
+    assert_eq!(rc, pid, "wait4 failed");
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout {
+        use std::io::Read;
+        stdout.read_to_string(&mut out).ok();
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Measure {
+        wall,
+        cpu: secs(usage.ru_utime) + secs(usage.ru_stime),
+        peak_mib: usage.ru_maxrss as f64 / 1024.0,
+        summary: out.trim().to_owned(),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn report(label: &str, runs: &[Measure]) {
+    println!(
+        "  {label:<22} wall {:>7.3} s   cpu {:>7.3} s   peak {:>7.1} MiB   ({} runs; last: {})",
+        median(runs.iter().map(|m| m.wall).collect()),
+        median(runs.iter().map(|m| m.cpu).collect()),
+        median(runs.iter().map(|m| m.peak_mib).collect()),
+        runs.len(),
+        runs.last().map_or("", |m| m.summary.as_str()),
+    );
+}
+
+fn main() {
+    let mut sizes = Vec::new();
+    let mut runs = 5;
+    let mut base = PathBuf::from("/dev/shm");
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--papers" => sizes.push(
+                args.next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--papers N"),
+            ),
+            "--runs" => runs = args.next().and_then(|v| v.parse().ok()).expect("--runs R"),
+            "--dir" => base = PathBuf::from(args.next().expect("--dir PATH")),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    if sizes.is_empty() {
+        sizes = vec![1_000, 10_000];
+    }
+    for papers in sizes {
+        let root = base.join(format!("sitegen-bench-{papers}"));
+        let _ = std::fs::remove_dir_all(&root);
+        let t = Instant::now();
+        let touched = generate(&root, papers);
+        println!(
+            "{papers} papers (generated in {:.2} s, {})",
+            t.elapsed().as_secs_f64(),
+            root.display()
+        );
+        let cache = root.join(".sitegen-cache");
+        let cold: Vec<Measure> = (0..runs)
+            .map(|_| {
+                let _ = std::fs::remove_dir_all(&cache);
+                run_build(&root)
+            })
+            .collect();
+        report("cold (no cache)", &cold);
+        let warm: Vec<Measure> = (0..runs).map(|_| run_build(&root)).collect();
+        report("warm (cache filled)", &warm);
+        let changed: Vec<Measure> = (0..runs)
+            .map(|n| {
+                let mut text = std::fs::read_to_string(&touched).unwrap();
+                text.push_str(&format!("\nEdited {n}: $\\omega_{{{n}}} + \\zeta$.\n"));
+                std::fs::write(&touched, text).unwrap();
+                run_build(&root)
+            })
+            .collect();
+        report("one paper changed", &changed);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
