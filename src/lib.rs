@@ -128,7 +128,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     let assets = render::Assets { math_css: None };
     let (mut files, mut render_diags) = render::render_site(&lib, &config, &tera, &md, &assets)?;
     diagnostics.append(&mut render_diags);
-    let pages = files.len();
+    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
 
     files.push(generated("style.css", include_str!("../static/style.css")));
     files.push(generated("highlight.css", &markdown::Highlighter::css()));

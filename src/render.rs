@@ -29,7 +29,13 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
     ("venues.html", include_str!("../templates/venues.html")),
     ("venue.html", include_str!("../templates/venue.html")),
     ("404.html", include_str!("../templates/404.html")),
+    ("atom.xml", include_str!("../templates/atom.xml")),
+    ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+    ("robots.txt", include_str!("../templates/robots.txt")),
 ];
+
+/// How many of the newest papers the Atom feed carries.
+const FEED_ENTRIES: usize = 20;
 
 /// A file of the built site: its path under the output folder and its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +50,10 @@ struct SiteCtx {
     title: String,
     description: String,
     language: String,
+    /// Scheme and host of `base_url`, for absolute URLs.
+    origin: String,
     home_url: String,
+    feed_url: String,
     style_url: String,
     highlight_url: String,
     /// Where pages with math load KaTeX's stylesheet from (None: the site has no math CSS).
@@ -67,6 +76,8 @@ struct PageMeta {
     title: String,
     description: String,
     url: String,
+    /// Absolute URL, for `<link rel=canonical>` and OpenGraph.
+    canonical: String,
     /// Which nav entry is current: `papers`, `authors`, `keywords`, `venues` or empty.
     section: &'static str,
     has_math: bool,
@@ -146,6 +157,73 @@ struct VenueCtx {
 #[derive(Serialize)]
 struct EmptyCtx {}
 
+#[derive(Serialize)]
+struct SitemapCtx {
+    /// Absolute URLs, sorted.
+    urls: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct FeedCtx {
+    /// Absolute URLs of the feed itself and of the site.
+    self_url: String,
+    site_url: String,
+    /// RFC 3339; derived from the content (papers carry a year, not a date) so rebuilds match.
+    updated: String,
+    entries: Vec<FeedEntry>,
+}
+
+#[derive(Serialize)]
+struct FeedEntry {
+    title: String,
+    url: String,
+    updated: String,
+    authors: Vec<String>,
+    venue: Option<String>,
+    year: i32,
+    keywords: Vec<String>,
+    /// The rendered summaries, escaped into the feed as `type="html"`.
+    content: String,
+}
+
+fn year_timestamp(year: i32) -> String {
+    format!("{year:04}-01-01T00:00:00Z")
+}
+
+/// The Atom feed of the newest papers, bodies included.
+fn feed(
+    lib: &Library,
+    config: &Config,
+    items: &[PaperItem],
+    order: &[usize],
+    bodies: &mut BTreeMap<usize, String>,
+) -> FeedCtx {
+    let entries: Vec<FeedEntry> = order
+        .iter()
+        .take(FEED_ENTRIES)
+        .map(|&i| {
+            let item = &items[i];
+            FeedEntry {
+                title: item.title.clone(),
+                url: config.absolute_url(&format!("papers/{}/", lib.papers[i].slug)),
+                updated: year_timestamp(item.year),
+                authors: item.authors.iter().map(|a| a.name.clone()).collect(),
+                venue: item.venue.as_ref().map(|v| v.name.clone()),
+                year: item.year,
+                keywords: item.keywords.iter().map(|k| k.name.clone()).collect(),
+                content: bodies.remove(&i).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let newest = order.first().map_or(1970, |&i| items[i].year);
+    FeedCtx {
+        self_url: config.absolute_url("atom.xml"),
+        site_url: config.absolute_url(""),
+        updated: year_timestamp(newest),
+        entries,
+    }
+}
+
 /// Broken templates: the user's to fix, reported with Tera's own explanation.
 #[derive(Debug, thiserror::Error)]
 #[error("template {name}: {message}")]
@@ -198,7 +276,12 @@ pub fn render_site(
         title: config.title.clone(),
         description: config.description.clone(),
         language: config.language.clone(),
+        origin: config
+            .absolute_url("")
+            .trim_end_matches(config.base_path())
+            .to_owned(),
         home_url: config.url(""),
+        feed_url: config.url("atom.xml"),
         style_url: config.url("style.css"),
         highlight_url: config.url("highlight.css"),
         math_css_url: assets.math_css.as_ref().map(|p| {
@@ -231,15 +314,20 @@ pub fn render_site(
         |idxs: &[usize]| -> Vec<PaperItem> { idxs.iter().map(|&i| items[i].clone()).collect() };
     let r = PageRenderer { tera, site: &site };
 
+    let order = lib.newest_first();
+    let in_feed: std::collections::BTreeSet<usize> =
+        order.iter().take(FEED_ENTRIES).copied().collect();
+
     // Paper pages carry the markdown work: render them in parallel.
-    let papers: Vec<Result<(OutputFile, Vec<Diagnostic>), TemplateError>> = lib
+    type PaperResult = Result<(OutputFile, Vec<Diagnostic>, Option<String>), TemplateError>;
+    let papers: Vec<PaperResult> = lib
         .papers
         .par_iter()
         .enumerate()
         .map(|(i, paper)| {
             let mut diags = Vec::new();
             let mut has_math = false;
-            let summaries = paper
+            let summaries: Vec<String> = paper
                 .summaries()
                 .map(|(offset, text)| {
                     let span = SourceSpan {
@@ -262,35 +350,76 @@ pub fn render_site(
             let page = PageMeta {
                 title: paper.front().title.clone(),
                 description,
+                canonical: String::new(),
                 url: items[i].url.clone(),
                 section: "papers",
                 has_math,
             };
+            // Only the feed's papers keep their bodies past this point.
+            let feed_body = in_feed.contains(&i).then(|| summaries.join("\n"));
             let ctx = PaperCtx {
                 paper: items[i].clone(),
                 summaries,
                 external_url: paper.front().url.clone(),
             };
             let file = r.page(&format!("papers/{}/", paper.slug), "paper.html", page, ctx)?;
-            Ok((file, diags))
+            Ok((file, diags, feed_body))
         })
         .collect();
 
     let mut files = Vec::new();
     let mut diags = Vec::new();
-    for result in papers {
-        let (file, mut d) = result?;
+    let mut feed_bodies: BTreeMap<usize, String> = BTreeMap::new();
+    for (i, result) in papers.into_iter().enumerate() {
+        let (file, mut d, body) = result?;
         files.push(file);
         diags.append(&mut d);
+        if let Some(body) = body {
+            feed_bodies.insert(i, body);
+        }
     }
-
-    let order = lib.newest_first();
     files.push(r.page(
         "",
         "index.html",
         meta("", &config.description, config.url(""), "papers"),
         IndexCtx {
             papers: list(&order),
+        },
+    )?);
+
+    files.push(r.file(
+        "atom.xml",
+        "atom.xml",
+        &feed(lib, config, &items, &order, &mut feed_bodies),
+    )?);
+    let mut urls: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.path.strip_suffix("index.html"))
+        .map(|dir| config.absolute_url(dir))
+        .collect();
+    urls.extend(
+        lib.authors
+            .iter()
+            .map(|a| config.absolute_url(&format!("authors/{}/", a.slug))),
+    );
+    urls.extend(
+        lib.keywords
+            .iter()
+            .map(|t| config.absolute_url(&format!("keywords/{}/", t.slug))),
+    );
+    urls.extend(
+        lib.venues
+            .iter()
+            .map(|t| config.absolute_url(&format!("venues/{}/", t.slug))),
+    );
+    urls.extend(["authors/", "keywords/", "venues/"].map(|p| config.absolute_url(p)));
+    urls.sort();
+    files.push(r.file("sitemap.xml", "sitemap.xml", &SitemapCtx { urls })?);
+    files.push(r.file(
+        "robots.txt",
+        "robots.txt",
+        &SitemapCtx {
+            urls: vec![config.absolute_url("sitemap.xml")],
         },
     )?);
 
@@ -450,6 +579,7 @@ fn meta(title: &str, description: &str, url: String, section: &'static str) -> P
     PageMeta {
         title: title.to_owned(),
         description: description.to_owned(),
+        canonical: String::new(),
         url,
         section,
         has_math: false,
@@ -514,14 +644,34 @@ struct PageRenderer<'a> {
 }
 
 impl PageRenderer<'_> {
+    /// Renders a file that is not a page (feed, sitemap) at site path `path`.
+    fn file<T: Serialize>(
+        &self,
+        path: &str,
+        template: &str,
+        data: &T,
+    ) -> Result<OutputFile, TemplateError> {
+        let mut ctx = Context::from_serialize(data).map_err(|e| template_error(template, &e))?;
+        ctx.insert("site", self.site);
+        let text = self
+            .tera
+            .render(template, &ctx)
+            .map_err(|e| template_error(template, &e))?;
+        Ok(OutputFile {
+            path: path.to_owned(),
+            contents: text.into_bytes(),
+        })
+    }
+
     /// Renders `template` for the page at site path `dir` (written as `dir/index.html`).
     fn page<T: Serialize>(
         &self,
         dir: &str,
         template: &str,
-        page: PageMeta,
+        mut page: PageMeta,
         data: T,
     ) -> Result<OutputFile, TemplateError> {
+        page.canonical = format!("{}{}", self.site.origin, page.url);
         let ctx = Context::from_serialize(&Page {
             site: self.site,
             page,
