@@ -2,6 +2,7 @@
 //! recipe (load → index → render → write) and the error type at the library boundary; the work
 //! itself lives in the stage modules.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -11,6 +12,7 @@ pub mod library;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod scaffold;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -85,6 +87,9 @@ impl BuildReport {
 /// A rendered site held in memory, before it is written.
 pub struct Rendered {
     pub output: output::SiteOutput,
+    /// What was rendered, for checks that look at the site as a whole.
+    pub library: library::Library,
+    pub config: Option<Config>,
     pub papers: usize,
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
@@ -107,6 +112,8 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         Err(Ok(diag)) => {
             return Ok(Rendered {
                 output: output::SiteOutput::default(),
+                library: library::Library::default(),
+                config: None,
                 papers: 0,
                 pages: 0,
                 diagnostics: vec![diag],
@@ -150,6 +157,8 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
             copies: sources.static_files,
         },
         papers: lib.papers.len(),
+        library: lib,
+        config: Some(config),
         pages,
         diagnostics,
     })
@@ -177,5 +186,25 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         elapsed: start.elapsed(),
         diagnostics: rendered.diagnostics,
         written,
+    })
+}
+
+/// `sitegen check`: everything `build` validates, plus every internal link, anchor and local
+/// image of the rendered pages; writes nothing.
+pub fn check(opts: &BuildOptions) -> Result<BuildReport, Error> {
+    let start = Instant::now();
+    let mut rendered = render_site(opts)?;
+    if let Some(config) = &rendered.config {
+        let mut links = check::check_links(&rendered.library, config, &rendered.output);
+        rendered.diagnostics.append(&mut links);
+        diag::sort(&mut rendered.diagnostics);
+    }
+    Ok(BuildReport {
+        papers: rendered.papers,
+        pages: rendered.pages,
+        files: rendered.output.len(),
+        elapsed: start.elapsed(),
+        diagnostics: rendered.diagnostics,
+        written: false,
     })
 }

@@ -95,6 +95,59 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let bad = report.diagnostics.iter().any(|d| d.is_error());
             Ok(ExitCode::from(if bad { 1 } else { 0 }))
         }
+        Command::Check(args) => {
+            let opts = BuildOptions {
+                root: args.root.root,
+                strict: args.strict,
+                ..BuildOptions::default()
+            };
+            let report = match sitegen::check(&opts) {
+                Ok(report) => report,
+                Err(sitegen::Error::Template(e)) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for d in &report.diagnostics {
+                eprintln!("{d}\n");
+            }
+            println!(
+                "checked {} papers, {} pages: {} error{}, {} warning{} ({:.2} s)",
+                report.papers,
+                report.pages,
+                report.errors(),
+                plural(report.errors()),
+                report.warnings(),
+                plural(report.warnings()),
+                report.elapsed.as_secs_f64()
+            );
+            Ok(ExitCode::from(if report.errors() > 0 { 1 } else { 0 }))
+        }
+        Command::New(args) => {
+            let front = sitegen::content::FrontMatter {
+                title: args.title,
+                authors: args.authors,
+                venue: args.venue,
+                year: args.year.unwrap_or_else(sitegen::scaffold::current_year),
+                keywords: args.keywords,
+                key: None,
+                aliases: Vec::new(),
+                url: args.url,
+                draft: false,
+            };
+            match sitegen::scaffold::new_paper(&args.root.root, &front) {
+                Ok(path) => {
+                    println!("{}", path.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(sitegen::scaffold::NewError::Io(e)) => Err(e.into()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         _ => {
             eprintln!("not yet implemented");
             Ok(ExitCode::from(2))
