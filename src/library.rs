@@ -188,22 +188,28 @@ impl Library {
                 .iter()
                 .map(|p| p.front().venue.clone().into_iter().collect()),
         );
+        let slot = |terms: &[Term]| -> BTreeMap<String, usize> {
+            terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.slug.clone(), i))
+                .collect()
+        };
+        let (keyword_slot, venue_slot) = (slot(&keywords), slot(&venues));
         for (i, pending) in papers.into_iter().enumerate() {
             let authors = pending
                 .names
                 .iter()
                 .map(|n| author_of[&n.identity()])
                 .collect();
-            let term_idx = |terms: &[Term], name: &str| {
-                let slug = slugify(name);
-                terms.iter().position(|t| t.slug == slug)
-            };
+            let term_idx =
+                |slots: &BTreeMap<String, usize>, name: &str| slots.get(&slugify(name)).copied();
             let kws: Vec<usize> = pending
                 .source
                 .front
                 .keywords
                 .iter()
-                .filter_map(|k| term_idx(&keywords, k))
+                .filter_map(|k| term_idx(&keyword_slot, k))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
@@ -212,7 +218,7 @@ impl Library {
                 .front
                 .venue
                 .as_deref()
-                .and_then(|v| term_idx(&venues, v));
+                .and_then(|v| term_idx(&venue_slot, v));
             lib.by_key.insert(pending.key.clone(), i);
             lib.papers.push(Paper {
                 source: pending.source,
