@@ -76,7 +76,15 @@ pub fn parse_dump(path: &Path, text: &str) -> (Vec<Entry>, Vec<Diagnostic>) {
                     diags.push(Diagnostic::error(path, text, extra.0, extra.1));
                 }
             }
-            Err((at, message)) => diags.push(Diagnostic::error(path, text, at, message)),
+            Err((at, message)) => {
+                diags.push(Diagnostic::error(path, text, at, message));
+                // A broken entry after this one's summary is worth its own report.
+                let link = segment.iter().skip(4).position(|l| l.text == "[link]");
+                let rest = link.and_then(|i| segment.get(4 + i + 2..)).unwrap_or(&[]);
+                if let Some(extra) = trailing_problem(rest, last) {
+                    diags.push(Diagnostic::error(path, text, extra.0, extra.1));
+                }
+            }
         }
     }
     (entries, diags)

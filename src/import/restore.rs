@@ -679,3 +679,149 @@ fn emphasis_end(raw: &str, pos: usize) -> Option<usize> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Restoration only replaces whitespace at break points: removing it gives the input back.
+    fn assert_same_text(raw: &str, out: &str) {
+        let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(squash(out), squash(raw), "text changed:\n{out}");
+        let non_ws = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        assert_eq!(non_ws(out), non_ws(raw));
+    }
+
+    fn check(raw: &str, expected: &str) {
+        let out = restore(raw);
+        assert_eq!(out, expected, "\n--- got:\n{out}\n---");
+        assert_same_text(raw, &out);
+    }
+
+    #[test]
+    fn bullets_headings_and_colon_nesting() {
+        check(
+            "* One. * Two: * a * b ### How * Three. #### Like: * x",
+            "* One.\n* Two:\n  * a\n  * b\n\n### How\n\n* Three.\n\n#### Like:\n\n* x",
+        );
+    }
+
+    #[test]
+    fn title_like_item_closes_a_nested_list_of_sentences() {
+        check(
+            "* Data: * It is fast. * It is small. * Practical Considerations * More.",
+            "* Data:\n  * It is fast.\n  * It is small.\n* Practical Considerations\n* More.",
+        );
+        // Short children without punctuation stay children.
+        check("* Pros: * Fast * Simple", "* Pros:\n  * Fast\n  * Simple");
+    }
+
+    #[test]
+    fn heading_text_ends_where_a_sentence_starts() {
+        check(
+            "Intro. #### The key idea behind the paper What we do. #### Advantages In this model. #### What is DRAW: The model. #### Results on MNIST The end. #### Primer (again) Unsupervised learning.",
+            "Intro.\n\n#### The key idea behind the paper\n\nWhat we do.\n\n#### Advantages\n\nIn this model.\n\n#### What is DRAW:\n\nThe model.\n\n#### Results on MNIST\n\nThe end.\n\n#### Primer (again)\n\nUnsupervised learning.",
+        );
+        // `# of` is no heading.
+        check("the # of samples", "the # of samples");
+    }
+
+    #[test]
+    fn numbered_items() {
+        check(
+            "works as follows: 1. Use $Q$-Values 2. Average 3. Solve. Done.",
+            "works as follows:\n\n1. Use $Q$-Values\n2. Average\n3. Solve. Done.",
+        );
+        check("in version 2. The end", "in version 2. The end");
+        check("see 1. and then", "see 1. and then");
+    }
+
+    #[test]
+    fn dash_lists_versus_dashes_in_prose() {
+        check(
+            "people come up with - alternative objectives - models. This paper",
+            "people come up with\n\n- alternative objectives\n- models. This paper",
+        );
+        check(
+            "you have a model - in fact, a set of models - which has",
+            "you have a model - in fact, a set of models - which has",
+        );
+        check(
+            "#### Key Points - To find - Two",
+            "#### Key Points\n\n- To find\n- Two",
+        );
+    }
+
+    #[test]
+    fn emphasis_multiplication_and_nested_numbers() {
+        check(
+            "A *Batch Normalization* and **bold** text",
+            "A *Batch Normalization* and **bold** text",
+        );
+        check("it costs 2 * 3 units", "it costs 2 * 3 units");
+        check(
+            "* Steps: 1. one 2. two * Next",
+            "* Steps:\n  1. one\n  2. two\n* Next",
+        );
+    }
+
+    #[test]
+    fn math_and_code_are_never_split() {
+        for raw in [
+            "see $a * b - c$ and $$x * y ### z$$ ok",
+            "as $\\pi(a|s) - 1. b$ and `x * y - z` too",
+            "$$\\sum_i x_i * 2$$",
+            "a `` `*` - `` b",
+        ] {
+            let out = restore(raw);
+            let spans = protected_spans(raw);
+            for r in &spans {
+                assert!(out.contains(&raw[r.clone()]), "{raw:?} → {out:?}");
+            }
+            assert_same_text(raw, &out);
+        }
+        check("where $|x| - 1$ | holds", "where $|x| - 1$ | holds");
+    }
+
+    #[test]
+    fn currency_dollars_are_text() {
+        let raw = "it costs $5 and $10 * cheap";
+        assert!(protected_spans(raw).is_empty());
+        check(raw, "it costs $5 and $10\n\n* cheap");
+        assert_eq!(protected_spans("a \\$x$ b"), Vec::<Range<usize>>::new());
+    }
+
+    #[test]
+    fn display_math_on_its_own_line() {
+        check(
+            "as follows: $$q = \\prod_d p$$ Here $x$ is it.",
+            "as follows:\n$$q = \\prod_d p$$\nHere $x$ is it.",
+        );
+        check("* item $$x$$ and more", "* item\n  $$x$$\n  and more");
+        // A line must not start with markdown syntax: keep `+ y` on the math line.
+        check("so $$x$$ + y", "so\n$$x$$ + y");
+    }
+
+    #[test]
+    fn rules_and_images() {
+        check(
+            "end.* -------------------- ### Notes * a",
+            "end.*\n\n--------------------\n\n### Notes\n\n* a",
+        );
+        check("a model --- which", "a model --- which");
+        check(
+            "* last. ![F](http://x/f.png?raw=true \"F\") *Caption $x$.* ![](u) Now text",
+            "* last.\n\n![F](http://x/f.png?raw=true \"F\")\n*Caption $x$.*\n\n![](u)\n\nNow text",
+        );
+        check("an inline ![i](u) icon", "an inline ![i](u) icon");
+    }
+
+    #[test]
+    fn seed_summaries_keep_every_byte() {
+        let seed = include_str!("../../tests/fixtures/icml2015.txt");
+        for line in seed.lines().filter(|l| l.ends_with(" |")) {
+            let raw = line.strip_suffix(" |").unwrap_or(line);
+            assert_same_text(raw, &restore(raw));
+        }
+    }
+}
