@@ -182,7 +182,11 @@ fn a_second_summary_is_added_to_the_same_paper() {
             "Another view. #### Why * It helps.",
         ),
     );
-    let files = run(site.path(), &[other.clone()], ImportOptions::default());
+    let files = run(
+        site.path(),
+        std::slice::from_ref(&other),
+        ImportOptions::default(),
+    );
     let slug = "batch-normalization-accelerating-deep-network-training-by-reducing-internal-covariate-shift";
     assert_eq!(
         files,
