@@ -265,3 +265,57 @@ fn write_atomically(dir: &Path, file: &Path, text: &str) -> Result<(), crate::Er
         crate::Error::io(file, e)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn front() -> FrontMatter {
+        FrontMatter {
+            title: "T \"q\" | x".into(),
+            authors: vec!["Oord, Aäron".into()],
+            venue: Some("V".into()),
+            year: 2015,
+            keywords: Vec::new(),
+            key: Some("Oord15".into()),
+            aliases: Vec::new(),
+            url: None,
+            draft: false,
+        }
+    }
+
+    #[test]
+    fn fingerprint_tells_owned_from_edited_files() {
+        let text = render(&front(), &["one".into(), "two".into()]);
+        assert_eq!(fingerprint_matches(&text), Some(true));
+        assert_eq!(
+            owned_summaries(&text),
+            Ok(vec!["one".to_owned(), "two".to_owned()])
+        );
+        let edited = text.replace("two", "too");
+        assert_eq!(owned_summaries(&edited), Err(EDITED));
+        let plain = "+++\ntitle = \"T\"\nauthors = [\"A\"]\nyear = 1\n+++\nx\n";
+        assert_eq!(owned_summaries(plain), Err(NOT_IMPORTED));
+    }
+
+    #[test]
+    fn decide_appends_new_summaries_only() {
+        let planned = Planned {
+            front: front(),
+            summaries: vec!["two".into()],
+            first_line: 1,
+        };
+        let existing = render(&front(), &["one".into(), "two".into()]);
+        assert_eq!(
+            decide(Some(existing.as_bytes()), &planned, false),
+            (Outcome::Unchanged, None)
+        );
+        let one = render(&front(), &["one".into()]);
+        let (outcome, text) = decide(Some(one.as_bytes()), &planned, false);
+        assert_eq!(
+            (outcome, text.as_deref()),
+            (Outcome::Updated, Some(existing.as_str()))
+        );
+        assert!(same_summary("a\n\n* b", "a * b"));
+    }
+}
