@@ -124,6 +124,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     let md = markdown::MarkdownContext {
         highlighter: &highlighter,
         math: &markdown::TexPassthrough,
+        cites: None,
     };
     let assets = render::Assets { math_css: None };
     let (mut files, mut render_diags) = render::render_site(&lib, &config, &tera, &md, &assets)?;
