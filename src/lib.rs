@@ -2,6 +2,7 @@
 //! recipe (load → index → render → write) and the error type at the library boundary; the work
 //! itself lives in the stage modules.
 
+pub mod bibtex;
 pub mod cli;
 pub mod config;
 pub mod content;
@@ -130,6 +131,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     let (mut files, mut render_diags) = render::render_site(&lib, &config, &tera, &md, &assets)?;
     diagnostics.append(&mut render_diags);
     let pages = files.len();
+    files.push(render::library_bib(&lib));
 
     files.push(generated("style.css", include_str!("../static/style.css")));
     files.push(generated("highlight.css", &markdown::Highlighter::css()));
