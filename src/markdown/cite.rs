@@ -472,6 +472,16 @@ mod tests {
             html,
             "<p>a &amp; <span class=\"cite cite-missing\" title=\"not in this reading list\">[a_b]</span> &lt; c</p>\n"
         );
+        // A citation over two lines (a soft break inside the braces) is still one group.
+        let html = render("see \\cite{IoffeS15,\nKakadeL02} here\n");
+        assert!(
+            html.starts_with("<p>see <span class=\"cite-group\">[<a class=\"cite\""),
+            "{html}"
+        );
+        assert!(
+            html.ends_with("KakadeL02</span>]</span> here</p>\n"),
+            "{html}"
+        );
         // No table: nothing changes.
         let md = "\\cite{IoffeS15}\n";
         let events = Parser::new_ext(md, super::super::options()).into_offset_iter();
