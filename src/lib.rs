@@ -2,6 +2,7 @@
 //! recipe (load → index → render → write) and the error type at the library boundary; the work
 //! itself lives in the stage modules.
 
+pub mod bibtex;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -131,11 +132,13 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     let md = markdown::MarkdownContext {
         highlighter: &highlighter,
         math: &markdown::TexPassthrough,
+        cites: None,
     };
     let assets = render::Assets { math_css: None };
     let (mut files, mut render_diags) = render::render_site(&lib, &config, &tera, &md, &assets)?;
     diagnostics.append(&mut render_diags);
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
+    files.push(render::library_bib(&lib));
 
     files.push(generated("style.css", include_str!("../static/style.css")));
     files.push(generated("highlight.css", &markdown::Highlighter::css()));

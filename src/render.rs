@@ -10,7 +10,8 @@ use tera::{Context, Tera};
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::library::{Library, Paper};
+use crate::library::{Library, Paper, Resolution};
+use crate::markdown::cite::{CiteTable, CiteTarget};
 use crate::markdown::{self, MarkdownContext, SourceSpan};
 
 /// Templates shipped in the binary; a site's `templates/` overrides any of them by name.
@@ -122,6 +123,23 @@ struct PaperCtx {
     /// Rendered summaries, in file order.
     summaries: Vec<String>,
     external_url: Option<String>,
+    /// What the summaries cite: papers of the list, then DBLP links, then missing keys.
+    references: Vec<Reference>,
+    /// Papers of the list whose summaries cite this one.
+    cited_by: Vec<PaperItem>,
+    /// This paper's BibTeX entry, as `library.bib` has it.
+    bibtex: String,
+    bib_url: String,
+}
+
+/// One entry of a paper's references.
+#[derive(Debug, Clone, Serialize)]
+struct Reference {
+    key: String,
+    /// `paper` (in the list), `external` (a DBLP link) or `missing`.
+    kind: &'static str,
+    url: Option<String>,
+    paper: Option<PaperItem>,
 }
 
 #[derive(Serialize)]
@@ -313,6 +331,12 @@ pub fn render_site(
     let list =
         |idxs: &[usize]| -> Vec<PaperItem> { idxs.iter().map(|&i| items[i].clone()).collect() };
     let r = PageRenderer { tera, site: &site };
+    let cites = cite_table(lib, &items);
+    let md_with_cites = MarkdownContext {
+        cites: Some(&cites),
+        ..*md
+    };
+    let md = &md_with_cites;
 
     let order = lib.newest_first();
     let in_feed: std::collections::BTreeSet<usize> =
@@ -361,6 +385,10 @@ pub fn render_site(
                 paper: items[i].clone(),
                 summaries,
                 external_url: paper.front().url.clone(),
+                references: references(paper, &items),
+                cited_by: list(&paper.cited_by),
+                bibtex: crate::bibtex::entry(lib, paper),
+                bib_url: config.url("library.bib"),
             };
             let file = r.page(&format!("papers/{}/", paper.slug), "paper.html", page, ctx)?;
             Ok((file, diags, feed_body))
@@ -562,6 +590,64 @@ pub fn render_site(
     files.extend(rendered?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((files, diags))
+}
+
+/// What every cited key of the site renders as, from the index stage's resolution. An ambiguous
+/// key links to none of its candidates: it shows as external (a DBLP path) or missing.
+fn cite_table(lib: &Library, items: &[PaperItem]) -> CiteTable {
+    let mut table = CiteTable::new();
+    for paper in &lib.papers {
+        for key in paper.citations.iter().flat_map(|c| &c.keys) {
+            if table.contains_key(key) {
+                continue;
+            }
+            let target = match lib.resolve(key) {
+                Resolution::Paper(i) => CiteTarget::Paper {
+                    url: items[i].url.clone(),
+                    text: lib.papers[i].cite_text(),
+                    title: items[i].title.clone(),
+                },
+                Resolution::External(url) => CiteTarget::External { url },
+                Resolution::Ambiguous(_) if key.contains('/') => CiteTarget::External {
+                    url: crate::library::dblp_url(key),
+                },
+                Resolution::Ambiguous(_) | Resolution::Missing => CiteTarget::Missing,
+            };
+            table.insert(key.clone(), target);
+        }
+    }
+    table
+}
+
+/// A paper's references: the papers it cites, then its DBLP links, then its missing keys.
+fn references(paper: &Paper, items: &[PaperItem]) -> Vec<Reference> {
+    let internal = paper.cites.iter().map(|&i| Reference {
+        key: items[i].key.clone(),
+        kind: "paper",
+        url: Some(items[i].url.clone()),
+        paper: Some(items[i].clone()),
+    });
+    let external = paper.external.iter().map(|key| Reference {
+        key: key.clone(),
+        kind: "external",
+        url: Some(crate::library::dblp_url(key)),
+        paper: None,
+    });
+    let missing = paper.missing.iter().map(|key| Reference {
+        key: key.clone(),
+        kind: "missing",
+        url: None,
+        paper: None,
+    });
+    internal.chain(external).chain(missing).collect()
+}
+
+/// `library.bib`: every paper's BibTeX entry, sorted by key.
+pub fn library_bib(lib: &Library) -> OutputFile {
+    OutputFile {
+        path: "library.bib".to_owned(),
+        contents: crate::bibtex::library(lib).into_bytes(),
+    }
 }
 
 /// The pages besides paper pages and the home page.

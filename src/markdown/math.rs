@@ -144,6 +144,7 @@ mod tests {
         let cx = crate::markdown::MarkdownContext {
             highlighter: &hl,
             math: &Failing,
+            cites: None,
         };
         let span = SourceSpan {
             path: std::path::Path::new("p.md"),

@@ -1,7 +1,8 @@
 //! Markdown to HTML for one summary: pulldown-cmark events through a chain of adapters
-//! (math → highlight), each passing through what it does not own. It must not read files or
+//! (citations → math → highlight), each passing through what it does not own. It must not read files or
 //! know about pages; positions it reports are byte offsets into the paper file.
 
+pub mod cite;
 pub mod highlight;
 pub mod math;
 
@@ -15,6 +16,8 @@ pub use math::{MathRenderer, TexPassthrough};
 pub struct MarkdownContext<'a> {
     pub highlighter: &'a Highlighter,
     pub math: &'a dyn MathRenderer,
+    /// What each cited key links to; None leaves `\cite{..}` as text (no library at hand).
+    pub cites: Option<&'a cite::CiteTable>,
 }
 
 /// One summary as HTML, with what the page around it needs to know.
@@ -81,6 +84,7 @@ pub fn options() -> Options {
 pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
     let mut out = RenderedMarkdown::default();
     let events = Parser::new_ext(markdown, options()).into_offset_iter();
+    let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
     let shift = heading_shift(markdown);
@@ -101,6 +105,7 @@ mod tests {
         let cx = MarkdownContext {
             highlighter: &hl,
             math: &TexPassthrough,
+            cites: None,
         };
         let span = SourceSpan {
             path: Path::new("p.md"),
