@@ -11,6 +11,7 @@ pub mod library;
 pub mod markdown;
 pub mod output;
 pub mod render;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
