@@ -40,7 +40,11 @@ fn main() {
         Source::Generate(n) => generate(dir.path(), *n),
     }
     let paper = first_paper(dir.path());
-    println!("site: {} (editing {})", dir.path().display(), paper.display());
+    println!(
+        "site: {} (editing {})",
+        dir.path().display(),
+        paper.display()
+    );
 
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let mut opts = ServeOptions::new(dir.path());
@@ -132,7 +136,15 @@ fn generate(root: &Path, n: usize) {
         "Dubois", "Silva", "Kim", "Cohen", "Larsen", "Novak", "Haddad",
     ];
     let firsts = ["Ann", "Bo", "Chen", "Dana", "Eli", "Femi", "Gil", "Hana"];
-    let keywords = ["optimization", "vision", "rl", "nlp", "theory", "bayesian", "graphs"];
+    let keywords = [
+        "optimization",
+        "vision",
+        "rl",
+        "nlp",
+        "theory",
+        "bayesian",
+        "graphs",
+    ];
     for i in 0..n {
         let authors: Vec<String> = (0..3)
             .map(|k| {
@@ -141,7 +153,10 @@ fn generate(root: &Path, n: usize) {
                 format!("\"{s}, {f}\"")
             })
             .collect();
-        let kw = [keywords[i % keywords.len()], keywords[(i / 3) % keywords.len()]];
+        let kw = [
+            keywords[i % keywords.len()],
+            keywords[(i / 3) % keywords.len()],
+        ];
         let cite = if i > 0 {
             format!(" This builds on \\cite{{G{}}}.", (i * 13) % i)
         } else {

@@ -120,10 +120,7 @@ pub async fn run(opts: ServeOptions, open: bool) -> Result<(), Error> {
         );
     }
     let server = start(opts).await?;
-    println!(
-        "serving {} (Ctrl-C to stop)",
-        server.url()
-    );
+    println!("serving {} (Ctrl-C to stop)", server.url());
     if open {
         open_browser(&server.url());
     }
@@ -748,7 +745,11 @@ fn respond(status: StatusCode, ctype: &'static str, body: Bytes) -> Response {
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
-    respond(status, "text/plain; charset=utf-8", Bytes::from_static(text.as_bytes()))
+    respond(
+        status,
+        "text/plain; charset=utf-8",
+        Bytes::from_static(text.as_bytes()),
+    )
 }
 
 fn html_page(status: StatusCode, html: &str) -> Response {
@@ -877,7 +878,10 @@ mod tests {
         assert!(is_relevant(root, Path::new("/site/templates")));
         assert!(!is_relevant(root, Path::new("/site/public/index.html")));
         assert!(!is_relevant(root, Path::new("/site/.sitegen-cache/m")));
-        assert!(!is_relevant(root, Path::new("/site/content/papers/.a.md.swp")));
+        assert!(!is_relevant(
+            root,
+            Path::new("/site/content/papers/.a.md.swp")
+        ));
         assert!(!is_relevant(root, Path::new("/site/content/papers/4913")));
         assert!(!is_relevant(root, Path::new("/elsewhere/sitegen.toml")));
     }

@@ -236,7 +236,10 @@ fn serves_home_paper_and_404_with_local_urls() {
     let site = Site::start();
     let home = site.get("/");
     assert_eq!(home.status, 200);
-    assert_eq!(home.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        home.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     assert!(home.body.contains("Pixel Recurrent Neural Networks"));
     // Links point at this server, not under the GitHub Pages prefix.
     assert!(!home.body.contains("/reading-list/"), "{}", home.body);
@@ -427,7 +430,10 @@ fn busy_port_is_named_or_skipped() {
     opts.port_attempts = 1;
     let err = rt.block_on(serve::start(opts.clone())).err().expect("busy");
     let msg = err.to_string();
-    assert!(msg.contains(&port.to_string()) && msg.contains("--port"), "{msg}");
+    assert!(
+        msg.contains(&port.to_string()) && msg.contains("--port"),
+        "{msg}"
+    );
 
     opts.port_attempts = 20;
     match rt.block_on(serve::start(opts)) {
