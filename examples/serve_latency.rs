@@ -181,11 +181,7 @@ fn generate(root: &Path, n: usize) {
 
 fn get(addr: SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("send");
     let mut raw = String::new();
     s.read_to_string(&mut raw).expect("read");
     raw.split_once("\r\n\r\n")

@@ -60,7 +60,7 @@ impl ServeOptions {
             port: 1111,
             port_attempts: DEFAULT_PORT_ATTEMPTS,
             drafts: false,
-            debounce: Duration::from_millis(150),
+            debounce: Duration::from_millis(100),
         }
     }
 }
