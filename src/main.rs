@@ -148,9 +148,28 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        _ => {
-            eprintln!("not yet implemented");
-            Ok(ExitCode::from(2))
+        Command::Serve(args) => {
+            // `localhost` is what people type; it means loopback here, never a DNS lookup.
+            let bind_text = if args.bind == "localhost" {
+                "127.0.0.1"
+            } else {
+                args.bind.as_str()
+            };
+            let bind: std::net::IpAddr = bind_text.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "--bind {}: not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::1)",
+                    args.bind
+                )
+            })?;
+            let opts = sitegen::serve::ServeOptions {
+                port: args.port,
+                bind,
+                drafts: args.drafts,
+                ..sitegen::serve::ServeOptions::new(args.root.root)
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(sitegen::serve::run(opts, args.open))?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
