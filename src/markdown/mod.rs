@@ -151,6 +151,15 @@ mod tests {
 /// The start of a summary as plain text (no markup, no math), cut at a word boundary near
 /// `max` characters: the page's meta description.
 pub fn excerpt(markdown: &str, max: usize) -> String {
+    // A description reads better without `\cite{..}` commands.
+    let mut uncited = String::with_capacity(markdown.len());
+    let mut pos = 0;
+    for c in cite::scan(markdown, 0) {
+        uncited.push_str(&markdown[pos..c.offset]);
+        pos = c.end;
+    }
+    uncited.push_str(&markdown[pos..]);
+    let markdown = uncited.as_str();
     let mut text = String::new();
     let mut in_code_block = false;
     for event in Parser::new_ext(markdown, options()) {
@@ -168,7 +177,14 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
             break;
         }
     }
-    let words: Vec<&str> = text.split_whitespace().collect();
+    // Removed citations leave "word ." behind: punctuation joins the word before it.
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match words.last_mut() {
+            Some(last) if word.starts_with(['.', ',', ';', ':', ')']) => last.push_str(word),
+            _ => words.push(word.to_owned()),
+        }
+    }
     let mut out = String::new();
     for word in words {
         if out.chars().count() + word.chars().count() + 1 > max {
@@ -178,7 +194,7 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(&word);
     }
     out
 }
