@@ -314,3 +314,30 @@ fn strict_makes_math_errors_fatal() {
         .stderr(predicates::str::contains("build failed, 2 errors"));
     assert!(!out.exists(), "a failed build writes nothing");
 }
+
+#[test]
+fn node_modules_of_the_root_is_found_without_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = dist_for_test(tmp.path());
+    let root = math_site(tmp.path(), None);
+    let installed = root.join("node_modules/katex/dist");
+    std::fs::create_dir_all(installed.join("fonts")).unwrap();
+    std::fs::copy(dist.join("katex.min.css"), installed.join("katex.min.css")).unwrap();
+    for font in walkdir(&dist.join("fonts")) {
+        std::fs::copy(
+            &font,
+            installed.join("fonts").join(font.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let out = tmp.path().join("public");
+    let report = build(&root, &out);
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    let html = page(&out, "papers/trust-region-policy-optimization/index.html");
+    assert_eq!(
+        math_links(&html)[0].value().attr("href"),
+        Some("/list/katex/katex.min.css")
+    );
+    assert!(out.join("katex/katex.min.css").is_file());
+    assert!(!out.join("node_modules").exists());
+}
