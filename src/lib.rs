@@ -11,6 +11,7 @@ pub mod diag;
 pub mod import;
 pub mod library;
 pub mod markdown;
+pub mod math_build;
 pub mod output;
 pub mod render;
 pub mod scaffold;
@@ -74,6 +75,11 @@ pub struct BuildReport {
     pub elapsed: Duration,
     pub diagnostics: Vec<Diagnostic>,
     pub written: bool,
+    /// Distinct math expressions KaTeX rendered in this build, and those found in the cache.
+    pub math_rendered: usize,
+    pub math_cached: usize,
+    /// Warnings about the build rather than a content file (e.g. KaTeX CSS from a CDN).
+    pub notes: Vec<String>,
 }
 
 impl BuildReport {
@@ -82,7 +88,7 @@ impl BuildReport {
     }
 
     pub fn warnings(&self) -> usize {
-        self.diagnostics.len() - self.errors()
+        self.diagnostics.len() - self.errors() + self.notes.len()
     }
 }
 
@@ -95,6 +101,8 @@ pub struct Rendered {
     pub papers: usize,
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// Pre-rendered math (saved to the render cache by `build`) and the KaTeX assets.
+    pub math: math_build::MathBuild,
 }
 
 /// Reads `sitegen.toml` of `root`.
@@ -119,6 +127,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
                 papers: 0,
                 pages: 0,
                 diagnostics: vec![diag],
+                math: math_build::MathBuild::default(),
             });
         }
         Err(Err(e)) => return Err(e),
@@ -130,12 +139,21 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
 
     let tera = render::templates(&sources.templates)?;
     let highlighter = markdown::Highlighter::new();
+    // Every expression is rendered (or taken from the cache) here, in parallel, so the page
+    // pass below only looks them up.
+    let math = math_build::prepare(&opts.root, &opts.out_dir(), &config, &lib.papers)?;
     let md = markdown::MarkdownContext {
         highlighter: &highlighter,
-        math: &markdown::TexPassthrough,
+        math: match &math.prerendered {
+            Some(prerendered) => prerendered,
+            None => &markdown::TexPassthrough,
+        },
         cites: None,
     };
-    let assets = render::Assets { math_css: None };
+    let assets = render::Assets {
+        math_css: math.css.clone(),
+        math_css_integrity: math.css_integrity.clone(),
+    };
     let (mut files, mut render_diags) = render::render_site(&lib, &config, &tera, &md, &assets)?;
     diagnostics.append(&mut render_diags);
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
@@ -155,16 +173,17 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         }
     }
     diag::sort(&mut diagnostics);
+    // The site's own static files win over KaTeX's of the same path.
+    let mut copies = math.copies.clone();
+    copies.extend(sources.static_files);
     Ok(Rendered {
-        output: output::SiteOutput {
-            files,
-            copies: sources.static_files,
-        },
+        output: output::SiteOutput { files, copies },
         papers: lib.papers.len(),
         library: lib,
         config: Some(config),
         pages,
         diagnostics,
+        math,
     })
 }
 
@@ -183,6 +202,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     if written {
         output::write(&opts.out_dir(), &rendered.output)?;
     }
+    let mut notes = rendered.math.notes.clone();
+    // Even a failed build keeps its rendered math for the next one; a cache that cannot be
+    // written only costs time, so it is a warning, not a failure.
+    if let Err(e) = math_build::save_cache(&rendered.math) {
+        notes.push(format!("math render cache not saved: {e}"));
+    }
     Ok(BuildReport {
         papers: rendered.papers,
         pages: rendered.pages,
@@ -190,6 +215,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         elapsed: start.elapsed(),
         diagnostics: rendered.diagnostics,
         written,
+        math_rendered: rendered.math.rendered(),
+        math_cached: rendered.math.cached(),
+        notes,
     })
 }
 
@@ -210,5 +238,8 @@ pub fn check(opts: &BuildOptions) -> Result<BuildReport, Error> {
         elapsed: start.elapsed(),
         diagnostics: rendered.diagnostics,
         written: false,
+        math_rendered: rendered.math.rendered(),
+        math_cached: rendered.math.cached(),
+        notes: rendered.math.notes.clone(),
     })
 }

@@ -41,23 +41,29 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             for d in &report.diagnostics {
                 eprintln!("{d}\n");
             }
+            for note in &report.notes {
+                eprintln!("warning: {note}\n");
+            }
             let problems = match (report.errors(), report.warnings()) {
                 (0, 0) => String::new(),
-                (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
+                (e, w) => format!("; {e} error{}, {w} warning{}", plural(e), plural(w)),
             };
             if report.written {
                 println!(
-                    "built {} papers, {} pages ({} files) into {} in {:.2} s{problems}",
+                    "built {} papers, {} pages ({} files) into {} in {:.2} s \
+                     (math: rendered {}, cached {}){problems}",
                     report.papers,
                     report.pages,
                     report.files,
                     opts.out_dir().display(),
-                    report.elapsed.as_secs_f64()
+                    report.elapsed.as_secs_f64(),
+                    report.math_rendered,
+                    report.math_cached
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
                 eprintln!(
-                    "build failed{problems}; {} left untouched",
+                    "build failed{problems}; {} was left untouched",
                     opts.out_dir().display()
                 );
                 Ok(ExitCode::from(1))
@@ -111,6 +117,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             for d in &report.diagnostics {
                 eprintln!("{d}\n");
+            }
+            for note in &report.notes {
+                eprintln!("warning: {note}\n");
             }
             println!(
                 "checked {} papers, {} pages: {} error{}, {} warning{} ({:.2} s)",

@@ -59,6 +59,8 @@ struct SiteCtx {
     highlight_url: String,
     /// Where pages with math load KaTeX's stylesheet from (None: the site has no math CSS).
     math_css_url: Option<String>,
+    /// SRI hash of `math_css_url` when it is a CDN copy.
+    math_css_integrity: Option<String>,
     nav: Vec<NavItem>,
 }
 
@@ -280,6 +282,8 @@ pub fn templates(site_templates: &BTreeMap<String, String>) -> Result<Tera, Temp
 pub struct Assets {
     /// Site path of KaTeX's stylesheet, or a full URL (CDN fallback); None when there is none.
     pub math_css: Option<String>,
+    /// `integrity` of a CDN stylesheet.
+    pub math_css_integrity: Option<String>,
 }
 
 /// Renders every page. Diagnostics (math errors) are collected, not fatal here.
@@ -309,6 +313,7 @@ pub fn render_site(
                 config.url(p)
             }
         }),
+        math_css_integrity: assets.math_css_integrity.clone(),
         nav: [
             ("Papers", "", "papers"),
             ("Authors", "authors/", "authors"),

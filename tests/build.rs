@@ -184,7 +184,7 @@ fn failed_build_leaves_the_previous_site_untouched() {
     let leftovers: Vec<String> = std::fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
+        .filter(|n| n.starts_with('.') && n != ".sitegen-cache")
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

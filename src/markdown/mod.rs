@@ -1,9 +1,10 @@
 //! Markdown to HTML for one summary: pulldown-cmark events through a chain of adapters
-//! (citations → math → highlight), each passing through what it does not own. It must not read files or
+//! (`\(…\)` math → citations → math → highlight), each passing through what it does not own. It must not read files or
 //! know about pages; positions it reports are byte offsets into the paper file.
 
 pub mod cite;
 pub mod highlight;
+pub mod katex;
 pub mod math;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
@@ -84,6 +85,7 @@ pub fn options() -> Options {
 pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
     let mut out = RenderedMarkdown::default();
     let events = Parser::new_ext(markdown, options()).into_offset_iter();
+    let events = math::BracketMath::new(events, markdown);
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
@@ -93,6 +95,19 @@ pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -
     html::push_html(&mut html_out, events);
     out.html = html_out;
     out
+}
+
+/// Every math expression of `markdown` as (TeX, display), in order: exactly what `render` will
+/// ask the math renderer for, so the build can render them all up front.
+pub fn math_spans(markdown: &str) -> Vec<(String, bool)> {
+    let events = Parser::new_ext(markdown, options()).into_offset_iter();
+    math::BracketMath::new(events, markdown)
+        .filter_map(|(event, _)| match event {
+            Event::InlineMath(tex) => Some((tex.into_string(), false)),
+            Event::DisplayMath(tex) => Some((tex.into_string(), true)),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -137,6 +152,20 @@ mod tests {
         assert_eq!(r.html, "<h3>How</h3>\n<h4>Detail</h4>\n<h6>Deep</h6>\n");
         let r = render_str("# Top\n\n## Next\n");
         assert_eq!(r.html, "<h3>Top</h3>\n<h4>Next</h4>\n");
+    }
+
+    #[test]
+    fn math_spans_are_what_render_asks_for() {
+        let md = "a $x$ b \\(y\\) `$no$`\n\n$$z$$\n\n```\n$no$\n```\n\\[w\\] $5 and $10\n";
+        assert_eq!(
+            math_spans(md),
+            [
+                ("x".to_owned(), false),
+                ("y".to_owned(), false),
+                ("z".to_owned(), true),
+                ("w".to_owned(), true)
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,305 @@
+//! The build's side of math, where it meets the disk: finds KaTeX's stylesheet and fonts (in the
+//! lookup order of ECOSYSTEM.md), loads the render cache, pre-renders every expression of the
+//! site before the page pass, and saves the cache. It owns no markdown or KaTeX logic
+//! (`markdown::katex` does) and never writes inside the output folder: the cache lives in
+//! `.sitegen-cache/` beside it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::Error;
+use crate::config::Config;
+use crate::library::Paper;
+use crate::markdown::katex::{Katex, Prerendered, katex_version};
+
+/// The pinned stylesheet pages link when no local copy of KaTeX's assets is found.
+pub const CDN_CSS: &str = "https://cdn.jsdelivr.net/npm/katex@0.16.4/dist/katex.min.css";
+/// Subresource-integrity hash of `CDN_CSS`, computed from the npm tarball of katex 0.16.4
+/// (`openssl dgst -sha384 -binary dist/katex.min.css | openssl base64 -A`).
+pub const CDN_CSS_SRI: &str =
+    "sha384-vKruj+a13U8yHIkAyGgK1J3ArTLzrFGBbBc0tDp4ad/EyewESeXE/Iv67Aj8gKZ0";
+/// Where Debian's `libjs-katex` (with `fonts-katex`) puts KaTeX's dist files.
+pub const DEBIAN_DIST: &str = "/usr/share/javascript/katex";
+/// Site paths of the copied stylesheet and fonts; the CSS refers to `fonts/…` relatively.
+pub const SITE_CSS: &str = "katex/katex.min.css";
+const SITE_FONTS: &str = "katex/fonts/";
+/// The cache folder, created beside the output folder.
+pub const CACHE_DIR: &str = ".sitegen-cache";
+
+/// Math of a build: the pre-rendered expressions and where pages get the stylesheet.
+#[derive(Debug, Default)]
+pub struct MathBuild {
+    /// None when the site has no math at all.
+    pub prerendered: Option<Prerendered>,
+    /// The cache file to save `prerendered` to.
+    pub cache_file: Option<PathBuf>,
+    /// Site path → file to copy (the stylesheet and fonts).
+    pub copies: BTreeMap<String, PathBuf>,
+    /// Site path of the stylesheet, or the CDN URL; None when no page has math.
+    pub css: Option<String>,
+    /// SRI hash for a CDN stylesheet.
+    pub css_integrity: Option<String>,
+    /// Warnings without a position in a content file (e.g. the CDN fallback).
+    pub notes: Vec<String>,
+}
+
+impl MathBuild {
+    pub fn rendered(&self) -> usize {
+        self.prerendered.as_ref().map_or(0, |p| p.rendered)
+    }
+
+    pub fn cached(&self) -> usize {
+        self.prerendered.as_ref().map_or(0, |p| p.cached)
+    }
+}
+
+/// Collects every expression of `papers`, renders those the cache lacks, and finds the assets.
+pub fn prepare(
+    root: &Path,
+    out_dir: &Path,
+    config: &Config,
+    papers: &[Paper],
+) -> Result<MathBuild, Error> {
+    let exprs: Vec<(String, bool)> = papers
+        .par_iter()
+        .flat_map_iter(|p| {
+            p.summaries()
+                .flat_map(|(_, text)| crate::markdown::math_spans(text))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if exprs.is_empty() {
+        return Ok(MathBuild::default());
+    }
+    let katex = Katex::new(&config.math_macros).map_err(Error::Other)?;
+    let cache_file = cache_file(out_dir, katex.namespace());
+    let cache = load_cache(&cache_file, &katex);
+    let prerendered = Prerendered::build(katex, exprs, cache);
+
+    let mut build = MathBuild {
+        prerendered: Some(prerendered),
+        cache_file: Some(cache_file),
+        ..MathBuild::default()
+    };
+    let mut candidates = Vec::new();
+    if let Some(dir) = &config.katex_dist {
+        candidates.push((root.join(dir), "[math] katex_dist in sitegen.toml"));
+    }
+    candidates.push((root.join("node_modules/katex/dist"), "node_modules"));
+    candidates.push((PathBuf::from(DEBIAN_DIST), "Debian's libjs-katex"));
+    match find_dist(&candidates) {
+        (Some(dist), problems) => {
+            // A configured folder that is not usable deserves a word even when another works.
+            if config.katex_dist.is_some() {
+                build.notes.extend(problems);
+            }
+            build.copies = dist.copies();
+            build.css = Some(SITE_CSS.to_owned());
+        }
+        (None, problems) => {
+            if config.katex_dist.is_some() {
+                build.notes.extend(problems);
+            }
+            build.css = Some(CDN_CSS.to_owned());
+            build.css_integrity = Some(CDN_CSS_SRI.to_owned());
+            build.notes.push(format!(
+                "KaTeX {v} stylesheet and fonts not found, so pages with math link them from \
+                 {CDN_CSS}; to self-host them, run `npm ci` in {} (package.json pins katex {v}) \
+                 or set [math] katex_dist in sitegen.toml",
+                root.display(),
+                v = katex_version(),
+            ));
+        }
+    }
+    Ok(build)
+}
+
+/// A usable KaTeX dist folder: its stylesheet and font files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dist {
+    pub css: PathBuf,
+    /// File name → path, every regular file of `fonts/`.
+    pub fonts: BTreeMap<String, PathBuf>,
+}
+
+impl Dist {
+    /// Site path → file, for `SiteOutput.copies`.
+    pub fn copies(&self) -> BTreeMap<String, PathBuf> {
+        let mut copies: BTreeMap<String, PathBuf> = self
+            .fonts
+            .iter()
+            .map(|(name, path)| (format!("{SITE_FONTS}{name}"), path.clone()))
+            .collect();
+        copies.insert(SITE_CSS.to_owned(), self.css.clone());
+        copies
+    }
+}
+
+/// The first usable folder of `candidates` (folder, where it comes from), and why the ones
+/// before it were not.
+pub fn find_dist(candidates: &[(PathBuf, &str)]) -> (Option<Dist>, Vec<String>) {
+    let mut problems = Vec::new();
+    for (dir, origin) in candidates {
+        match check_dist(dir) {
+            Ok(dist) => return (Some(dist), problems),
+            Err(why) => problems.push(format!("KaTeX assets from {origin} not used: {why}")),
+        }
+    }
+    (None, problems)
+}
+
+/// A folder is usable when its `katex.min.css` is of the renderer's KaTeX version and `fonts/`
+/// holds at least one format of every font face the stylesheet uses.
+pub fn check_dist(dir: &Path) -> Result<Dist, String> {
+    let css = dir.join("katex.min.css");
+    let text = std::fs::read_to_string(&css).map_err(|e| format!("{}: {e}", css.display()))?;
+    let version =
+        css_version(&text).ok_or_else(|| format!("{}: no KaTeX version in it", css.display()))?;
+    if version != katex_version() {
+        return Err(format!(
+            "{} is KaTeX {version}, the renderer is KaTeX {}",
+            css.display(),
+            katex_version()
+        ));
+    }
+    let fonts_dir = dir.join("fonts");
+    let entries =
+        std::fs::read_dir(&fonts_dir).map_err(|e| format!("{}: {e}", fonts_dir.display()))?;
+    let mut fonts = BTreeMap::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        // `is_file` follows symlinks: Debian links its fonts in from fonts-katex.
+        if path.is_file() {
+            fonts.insert(entry.file_name().to_string_lossy().into_owned(), path);
+        }
+    }
+    for url in text.split("url(fonts/").skip(1) {
+        let name = url.split(')').next().unwrap_or("");
+        let stem = name.split('.').next().unwrap_or(name);
+        let has_face = fonts
+            .keys()
+            .any(|f| f.strip_prefix(stem).is_some_and(|ext| ext.starts_with('.')));
+        if !has_face {
+            return Err(format!("{}: no file for font {stem}", fonts_dir.display()));
+        }
+    }
+    Ok(Dist { css, fonts })
+}
+
+/// KaTeX writes its version into its stylesheet (`.katex-version::after{content:"0.16.4"}`).
+fn css_version(css: &str) -> Option<&str> {
+    let marker = "katex-version:after{content:\"";
+    let start = css.find(marker)? + marker.len();
+    let len = css[start..].find('"')?;
+    Some(&css[start..start + len])
+}
+
+/// `.sitegen-cache/math-<namespace>.bin` beside `out_dir`, never inside it.
+pub fn cache_file(out_dir: &Path, namespace: &[u8; 32]) -> PathBuf {
+    let parent = match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let hex: String = namespace[..8].iter().map(|b| format!("{b:02x}")).collect();
+    parent.join(CACHE_DIR).join(format!("math-{hex}.bin"))
+}
+
+/// The cache's entries; empty when the file is missing, unreadable or not for this namespace
+/// (the cache only ever saves work, so it is never a reason to fail).
+fn load_cache(path: &Path, katex: &Katex) -> HashMap<[u8; 32], Result<String, String>> {
+    std::fs::read(path)
+        .ok()
+        .and_then(|bytes| crate::markdown::katex::decode(&bytes, katex.namespace()))
+        .unwrap_or_default()
+}
+
+/// Writes the cache atomically (temp file, then rename) with exactly this build's expressions,
+/// and removes cache files of other namespaces (other macros or KaTeX versions).
+pub fn save_cache(build: &MathBuild) -> Result<(), Error> {
+    let (Some(prerendered), Some(path)) = (&build.prerendered, &build.cache_file) else {
+        return Ok(());
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = path.with_extension(format!("bin.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, prerendered.encode()).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })?;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.starts_with("math-") && file.ends_with(".bin") && Some(&file) != name.as_ref() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_dist(dir: &Path, version: &str, fonts: &[&str]) {
+        std::fs::create_dir_all(dir.join("fonts")).unwrap();
+        std::fs::write(
+            dir.join("katex.min.css"),
+            format!(
+                "@font-face{{src:url(fonts/KaTeX_Main-Regular.woff2) format(\"woff2\"),\
+                 url(fonts/KaTeX_Main-Regular.ttf)}}.katex .katex-version:after{{content:\"{version}\"}}"
+            ),
+        )
+        .unwrap();
+        for f in fonts {
+            std::fs::write(dir.join("fonts").join(f), "font").unwrap();
+        }
+    }
+
+    #[test]
+    fn lookup_takes_the_first_folder_of_the_right_version() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (old, good, nofonts) = (
+            tmp.path().join("old"),
+            tmp.path().join("good"),
+            tmp.path().join("nofonts"),
+        );
+        fake_dist(&old, "0.15.0", &["KaTeX_Main-Regular.woff2"]);
+        fake_dist(&good, katex_version(), &["KaTeX_Main-Regular.ttf"]);
+        fake_dist(&nofonts, katex_version(), &["Other.woff2"]);
+        let missing = tmp.path().join("missing");
+        let (dist, problems) = find_dist(&[
+            (missing, "a"),
+            (old, "b"),
+            (nofonts, "c"),
+            (good.clone(), "d"),
+        ]);
+        let dist = dist.unwrap();
+        assert_eq!(dist.css, good.join("katex.min.css"));
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[1].contains("is KaTeX 0.15.0"), "{problems:?}");
+        assert!(problems[2].contains("KaTeX_Main-Regular"), "{problems:?}");
+        let copies = dist.copies();
+        assert_eq!(
+            copies.keys().collect::<Vec<_>>(),
+            ["katex/fonts/KaTeX_Main-Regular.ttf", "katex/katex.min.css"]
+        );
+    }
+
+    #[test]
+    fn cache_lives_beside_the_output() {
+        let ns = [0xab; 32];
+        assert_eq!(
+            cache_file(Path::new("/site/public"), &ns),
+            Path::new("/site/.sitegen-cache/math-abababababababab.bin")
+        );
+        assert_eq!(
+            cache_file(Path::new("public"), &ns),
+            Path::new("./.sitegen-cache/math-abababababababab.bin")
+        );
+    }
+}
