@@ -5,7 +5,8 @@
 //! after one paper changed.
 //!
 //! `cargo bench --bench build -- [--papers N]... [--runs R] [--dir PATH]`
-//! (default: 1,000 and 10,000 papers, 5 runs each, under /dev/shm so the disk is not measured).
+//! (default: 1,000 and 10,000 papers, 5 runs each, under /dev/shm so the disk is not measured);
+//! `cargo bench --bench build -- --papers N --generate-only DIR` only writes the corpus.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -194,8 +195,12 @@ fn generate(root: &Path, papers: usize) -> PathBuf {
         // ≈3.4 KB: paragraphs with inline math, a heading, a list, display math, citations.
         for p in 0..5 {
             for _ in 0..3 {
-                text.push_str(&sentence(&mut rng, 12));
-                text.push_str(&format!(" We use ${}$ here. ", math(&mut rng, &mut unique)));
+                text.push_str(&sentence(&mut rng, 26));
+                // ≈45% of sentences carry inline math: 6.75 inline + 1 display span per paper.
+                if rng.below(100) < 45 {
+                    text.push_str(&format!(" We use ${}$ here.", math(&mut rng, &mut unique)));
+                }
+                text.push(' ');
             }
             if p == 1 && i > 0 {
                 let cited = &keys[rng.below(i)];
@@ -282,6 +287,7 @@ fn main() {
     let mut sizes = Vec::new();
     let mut runs = 5;
     let mut base = PathBuf::from("/dev/shm");
+    let mut generate_only: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -292,11 +298,20 @@ fn main() {
             ),
             "--runs" => runs = args.next().and_then(|v| v.parse().ok()).expect("--runs R"),
             "--dir" => base = PathBuf::from(args.next().expect("--dir PATH")),
+            // Leaves a corpus for other tools (e.g. examples/serve_latency.rs) and stops.
+            "--generate-only" => {
+                generate_only = Some(PathBuf::from(args.next().expect("--generate-only DIR")))
+            }
             _ => {} // cargo bench passes --bench
         }
     }
     if sizes.is_empty() {
         sizes = vec![1_000, 10_000];
+    }
+    if let Some(dir) = generate_only {
+        generate(&dir, sizes[0]);
+        println!("generated {} papers in {}", sizes[0], dir.display());
+        return;
     }
     for papers in sizes {
         let root = base.join(format!("sitegen-bench-{papers}"));

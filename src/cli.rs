@@ -50,6 +50,9 @@ pub struct BuildArgs {
     /// Treat warnings (unresolved citations, math errors) as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Print the time each stage of the build took.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]

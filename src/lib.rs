@@ -80,6 +80,21 @@ pub struct BuildReport {
     pub math_cached: usize,
     /// Warnings about the build rather than a content file (e.g. KaTeX CSS from a CDN).
     pub notes: Vec<String>,
+    /// Wall time of each stage, in pipeline order (`sitegen build --timings`).
+    pub timings: Timings,
+}
+
+/// Wall time per stage of a build, in the order they ran.
+#[derive(Debug, Clone, Default)]
+pub struct Timings(pub Vec<(&'static str, Duration)>);
+
+impl Timings {
+    /// Records the time since `since` under `stage` and restarts the clock.
+    fn lap(&mut self, stage: &'static str, since: &mut Instant) {
+        let now = Instant::now();
+        self.0.push((stage, now - *since));
+        *since = now;
+    }
 }
 
 impl BuildReport {
@@ -103,6 +118,7 @@ pub struct Rendered {
     pub diagnostics: Vec<Diagnostic>,
     /// Pre-rendered math (saved to the render cache by `build`) and the KaTeX assets.
     pub math: math_build::MathBuild,
+    pub timings: Timings,
 }
 
 /// Reads `sitegen.toml` of `root`.
@@ -128,20 +144,27 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
                 pages: 0,
                 diagnostics: vec![diag],
                 math: math_build::MathBuild::default(),
+                timings: Timings::default(),
             });
         }
         Err(Err(e)) => return Err(e),
     };
+    let mut timings = Timings::default();
+    let mut clock = Instant::now();
     let (sources, mut diagnostics) =
         content::load(&opts.root, opts.drafts).map_err(|e| Error::io(&opts.root, e))?;
+    timings.lap("load", &mut clock);
     let (lib, mut index_diags) = library::Library::build(sources.papers);
+    timings.lap("index", &mut clock);
     diagnostics.append(&mut index_diags);
 
     let tera = render::templates(&sources.templates)?;
     let highlighter = markdown::Highlighter::new();
     // Every expression is rendered (or taken from the cache) here, in parallel, so the page
     // pass below only looks them up.
+    timings.lap("templates", &mut clock);
     let math = math_build::prepare(&opts.root, &opts.out_dir(), &config, &lib.papers)?;
+    timings.lap("math (cache, render)", &mut clock);
     let md = markdown::MarkdownContext {
         highlighter: &highlighter,
         math: match &math.prerendered {
@@ -155,6 +178,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         math_css_integrity: math.css_integrity.clone(),
     };
     let (mut files, mut render_diags) = render::render_site(&lib, &config, &tera, &md, &assets)?;
+    timings.lap("pages", &mut clock);
     diagnostics.append(&mut render_diags);
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
     files.push(render::library_bib(&lib));
@@ -184,6 +208,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         pages,
         diagnostics,
         math,
+        timings,
     })
 }
 
@@ -197,10 +222,12 @@ fn generated(path: &str, text: &str) -> OutputFile {
 /// `sitegen build`: renders the site and, when there is no error, writes it to the output folder.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let start = Instant::now();
-    let rendered = render_site(opts)?;
+    let mut rendered = render_site(opts)?;
+    let mut clock = Instant::now();
     let written = !rendered.diagnostics.iter().any(Diagnostic::is_error);
     if written {
         output::write(&opts.out_dir(), &rendered.output)?;
+        rendered.timings.lap("write", &mut clock);
     }
     let mut notes = rendered.math.notes.clone();
     // Even a failed build keeps its rendered math for the next one; a cache that cannot be
@@ -208,6 +235,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     if let Err(e) = math_build::save_cache(&rendered.math) {
         notes.push(format!("math render cache not saved: {e}"));
     }
+    rendered.timings.lap("save math cache", &mut clock);
     Ok(BuildReport {
         papers: rendered.papers,
         pages: rendered.pages,
@@ -218,6 +246,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         math_rendered: rendered.math.rendered(),
         math_cached: rendered.math.cached(),
         notes,
+        timings: rendered.timings,
     })
 }
 
@@ -241,5 +270,6 @@ pub fn check(opts: &BuildOptions) -> Result<BuildReport, Error> {
         math_rendered: rendered.math.rendered(),
         math_cached: rendered.math.cached(),
         notes: rendered.math.notes.clone(),
+        timings: rendered.timings,
     })
 }

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::content::SourcePaper;
@@ -377,12 +378,13 @@ impl Library {
     /// Scans every summary for citations, resolves them into the citation graph, and warns about
     /// each key occurrence that does not reach a paper of the list.
     fn link_citations(&mut self, diags: &mut Vec<Diagnostic>) {
-        for paper in &mut self.papers {
+        // Scanning is a markdown parse per summary: worth spreading over the cores.
+        self.papers.par_iter_mut().for_each(|paper| {
             paper.citations = paper
                 .summaries()
                 .flat_map(|(offset, text)| cite::scan(text, offset))
                 .collect();
-        }
+        });
         let mut cited_by: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); self.papers.len()];
         for i in 0..self.papers.len() {
             let mut cites = BTreeSet::new();

@@ -221,6 +221,10 @@ pub fn save_cache(build: &MathBuild) -> Result<(), Error> {
     let (Some(prerendered), Some(path)) = (&build.prerendered, &build.cache_file) else {
         return Ok(());
     };
+    // A warm build of a large list would rewrite the same hundred-odd megabytes otherwise.
+    if prerendered.matches_cache() && path.exists() {
+        return Ok(());
+    }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());

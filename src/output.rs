@@ -3,8 +3,10 @@
 //! never leaves a half-written site. It must not render anything, and it refuses to replace a
 //! folder that is not a site it wrote.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use crate::Error;
 use crate::render::OutputFile;
@@ -67,7 +69,7 @@ pub fn write(out: &Path, site: &SiteOutput) -> Result<(), Error> {
         return Err(Error::io(out, e));
     }
     if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        remove_tree(&old)?;
     }
     Ok(())
 }
@@ -99,30 +101,56 @@ fn check_replaceable(out: &Path) -> Result<(), Error> {
 }
 
 fn write_tree(dir: &Path, site: &SiteOutput) -> Result<(), Error> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut made: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
-    let mut ensure_parent = |path: &Path| -> Result<(), Error> {
-        if let Some(p) = path.parent()
-            && made.insert(p.to_path_buf())
-        {
-            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+    // Folders first (few, and parents before children), then the files in parallel: with
+    // thousands of small pages, file creation is what writing costs.
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    dirs.insert(dir.to_path_buf());
+    let generated = site
+        .files
+        .iter()
+        .filter(|f| !site.copies.contains_key(&f.path));
+    for path in generated
+        .clone()
+        .map(|f| f.path.as_str())
+        .chain(site.copies.keys().map(String::as_str))
+    {
+        if let Some(parent) = dir.join(path).parent() {
+            dirs.insert(parent.to_path_buf());
         }
-        Ok(())
-    };
-    for file in &site.files {
-        if site.copies.contains_key(&file.path) {
-            continue;
-        }
-        let path = dir.join(&file.path);
-        ensure_parent(&path)?;
-        std::fs::write(&path, &file.contents).map_err(|e| Error::io(&path, e))?;
     }
-    for (site_path, source) in &site.copies {
-        let path = dir.join(site_path);
-        ensure_parent(&path)?;
-        std::fs::copy(source, &path).map_err(|e| Error::io(source, e))?;
+    for d in &dirs {
+        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
     }
-    Ok(())
+    generated
+        .collect::<Vec<_>>()
+        .par_iter()
+        .try_for_each(|file| {
+            let path = dir.join(&file.path);
+            std::fs::write(&path, &file.contents).map_err(|e| Error::io(&path, e))
+        })?;
+    site.copies.par_iter().try_for_each(|(site_path, source)| {
+        std::fs::copy(source, dir.join(site_path))
+            .map(drop)
+            .map_err(|e| Error::io(source, e))
+    })
+}
+
+/// Removes a previous site, its top-level folders in parallel (a large list has thousands of
+/// pages under `papers/` and `authors/`).
+fn remove_tree(dir: &Path) -> Result<(), Error> {
+    let children: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    children.par_iter().try_for_each(|child| {
+        let removed = if child.is_dir() {
+            std::fs::remove_dir_all(child)
+        } else {
+            std::fs::remove_file(child)
+        };
+        removed.map_err(|e| Error::io(child, e))
+    })?;
+    std::fs::remove_dir(dir).map_err(|e| Error::io(dir, e))
 }
 
 #[cfg(test)]

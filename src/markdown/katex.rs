@@ -96,6 +96,8 @@ pub struct Prerendered {
     pub rendered: usize,
     /// Expressions taken from the cache.
     pub cached: usize,
+    /// Cache entries this build no longer uses (dropped when the cache is saved).
+    pub stale: usize,
 }
 
 impl Prerendered {
@@ -123,6 +125,7 @@ impl Prerendered {
             }
         }
         let cached = entries.len();
+        let stale = cache.len();
         let fresh: Vec<(Key, Rendered)> = missing
             .par_iter()
             .map(|(key, (tex, display))| (*key, katex.render_one(tex, *display)))
@@ -134,7 +137,14 @@ impl Prerendered {
             entries,
             rendered,
             cached,
+            stale,
         }
+    }
+
+    /// True when the cache file already holds exactly these entries, so saving it would
+    /// rewrite the same bytes.
+    pub fn matches_cache(&self) -> bool {
+        self.rendered == 0 && self.stale == 0
     }
 
     pub fn katex(&self) -> &Katex {
