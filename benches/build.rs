@@ -4,7 +4,7 @@
 //! it and prints wall time, CPU time and peak memory for a cold build, a warm build and a rebuild
 //! after one paper changed.
 //!
-//! `cargo bench --bench build -- [--papers N]... [--runs R] [--dir PATH]`
+//! `cargo bench --bench build -- [--papers N]... [--runs R] [--dir PATH] [--math-engine E]`
 //! (default: 1,000 and 10,000 papers, 5 runs each, under /dev/shm so the disk is not measured);
 //! `cargo bench --bench build -- --papers N --generate-only DIR` only writes the corpus.
 
@@ -235,10 +235,12 @@ struct Measure {
 /// Runs `sitegen build` in a child process and reads its resource usage from `wait4`.
 // The child is reaped by `wait4` (std's `wait` would not report its resource usage).
 #[allow(clippy::zombie_processes)]
-fn run_build(root: &Path) -> Measure {
+fn run_build(root: &Path, engine: &str) -> Measure {
     let start = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_sitegen"))
         .arg("build")
+        .arg("--math-engine")
+        .arg(engine)
         .arg("--root")
         .arg(root)
         .stdout(std::process::Stdio::piped())
@@ -288,6 +290,7 @@ fn main() {
     let mut runs = 5;
     let mut base = PathBuf::from("/dev/shm");
     let mut generate_only: Option<PathBuf> = None;
+    let mut engine = "katex".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -296,6 +299,7 @@ fn main() {
                     .and_then(|v| v.parse().ok())
                     .expect("--papers N"),
             ),
+            "--math-engine" => engine = args.next().expect("--math-engine katex|katex-rs"),
             "--runs" => runs = args.next().and_then(|v| v.parse().ok()).expect("--runs R"),
             "--dir" => base = PathBuf::from(args.next().expect("--dir PATH")),
             // Leaves a corpus for other tools (e.g. examples/serve_latency.rs) and stops.
@@ -319,7 +323,7 @@ fn main() {
         let t = Instant::now();
         let touched = generate(&root, papers);
         println!(
-            "{papers} papers (generated in {:.2} s, {})",
+            "{papers} papers, math engine {engine} (generated in {:.2} s, {})",
             t.elapsed().as_secs_f64(),
             root.display()
         );
@@ -327,18 +331,18 @@ fn main() {
         let cold: Vec<Measure> = (0..runs)
             .map(|_| {
                 let _ = std::fs::remove_dir_all(&cache);
-                run_build(&root)
+                run_build(&root, &engine)
             })
             .collect();
         report("cold (no cache)", &cold);
-        let warm: Vec<Measure> = (0..runs).map(|_| run_build(&root)).collect();
+        let warm: Vec<Measure> = (0..runs).map(|_| run_build(&root, &engine)).collect();
         report("warm (cache filled)", &warm);
         let changed: Vec<Measure> = (0..runs)
             .map(|n| {
                 let mut text = std::fs::read_to_string(&touched).unwrap();
                 text.push_str(&format!("\nEdited {n}: $\\omega_{{{n}}} + \\zeta$.\n"));
                 std::fs::write(&touched, text).unwrap();
-                run_build(&root)
+                run_build(&root, &engine)
             })
             .collect();
         report("one paper changed", &changed);

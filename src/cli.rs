@@ -53,6 +53,9 @@ pub struct BuildArgs {
     /// Print the time each stage of the build took.
     #[arg(long)]
     pub timings: bool,
+    /// Override `[math] engine` of sitegen.toml (katex or katex-rs).
+    #[arg(long, value_parser = ["katex", "katex-rs"])]
+    pub math_engine: Option<String>,
 }
 
 #[derive(Debug, Args)]

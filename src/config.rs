@@ -34,6 +34,38 @@ pub struct RawMath {
     /// A directory holding KaTeX's `katex.min.css` and `fonts/`, when not from `node_modules`.
     #[serde(default)]
     pub katex_dist: Option<PathBuf>,
+    /// Which renderer turns TeX into HTML.
+    #[serde(default)]
+    pub engine: MathEngine,
+}
+
+/// The math renderer (`[math] engine`). Each renders one KaTeX version, and pages must load that
+/// version's stylesheet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MathEngine {
+    /// The `katex` crate: KaTeX 0.16.4 itself, run in QuickJS; output identical to KaTeX's.
+    #[default]
+    Katex,
+    /// The `katex-rs` crate: a Rust port of KaTeX 0.18.5, many times faster.
+    KatexRs,
+}
+
+impl MathEngine {
+    /// The KaTeX version the engine renders, which its stylesheet must match.
+    pub fn katex_version(self) -> &'static str {
+        match self {
+            MathEngine::Katex => katex::KATEX_VERSION.trim(),
+            MathEngine::KatexRs => "0.18.5",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MathEngine::Katex => "katex",
+            MathEngine::KatexRs => "katex-rs",
+        }
+    }
 }
 
 fn default_language() -> String {
@@ -49,6 +81,7 @@ pub struct Config {
     pub cname: Option<String>,
     pub math_macros: BTreeMap<String, String>,
     pub katex_dist: Option<PathBuf>,
+    pub math_engine: MathEngine,
     /// Scheme and host, without a trailing slash (`https://u.github.io`); empty for a site that
     /// is only ever served from a path.
     origin: String,
@@ -84,6 +117,7 @@ impl Config {
             cname: raw.cname,
             math_macros: raw.math.macros,
             katex_dist: raw.math.katex_dist,
+            math_engine: raw.math.engine,
             origin,
             base_path,
         })
@@ -153,6 +187,19 @@ mod tests {
         let root = config("https://example.org/");
         assert_eq!(root.url("papers/x/"), "/papers/x/");
         assert_eq!(root.absolute_url(""), "https://example.org/");
+    }
+
+    #[test]
+    fn math_engine_is_chosen_by_name() {
+        assert_eq!(config("/").math_engine, MathEngine::Katex);
+        let text = "title = \"T\"\nbase_url = \"/\"\n[math]\nengine = \"katex-rs\"\n";
+        let c = Config::from_toml(Path::new("s.toml"), text, None).unwrap();
+        assert_eq!(c.math_engine, MathEngine::KatexRs);
+        assert_eq!(c.math_engine.katex_version(), "0.18.5");
+        assert_eq!(MathEngine::Katex.katex_version(), "0.16.4");
+        let bad = "title = \"T\"\nbase_url = \"/\"\n[math]\nengine = \"mathjax\"\n";
+        let err = Config::from_toml(Path::new("s.toml"), bad, None).unwrap_err();
+        assert_eq!(err.line, 4, "{err}");
     }
 
     #[test]

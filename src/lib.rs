@@ -58,6 +58,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Warnings count as errors.
     pub strict: bool,
+    /// Overrides `[math] engine` of sitegen.toml.
+    pub math_engine: Option<config::MathEngine>,
 }
 
 impl BuildOptions {
@@ -149,6 +151,10 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         }
         Err(Err(e)) => return Err(e),
     };
+    let mut config = config;
+    if let Some(engine) = opts.math_engine {
+        config.math_engine = engine;
+    }
     let mut timings = Timings::default();
     let mut clock = Instant::now();
     let (sources, mut diagnostics) =

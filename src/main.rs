@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use sitegen::BuildOptions;
 use sitegen::cli::{Cli, Command};
+use sitegen::config::MathEngine;
 use sitegen::import::{ImportOptions, Outcome};
 
 fn main() -> ExitCode {
@@ -28,6 +29,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 base_url: args.base_url.clone(),
                 drafts: args.drafts,
                 strict: args.strict,
+                math_engine: args.math_engine.as_deref().map(|e| match e {
+                    "katex-rs" => MathEngine::KatexRs,
+                    _ => MathEngine::Katex,
+                }),
             };
             let report = match sitegen::build(&opts) {
                 Ok(report) => report,

@@ -11,15 +11,37 @@ use rayon::prelude::*;
 
 use crate::Error;
 use crate::config::Config;
+use crate::config::MathEngine;
 use crate::library::Paper;
-use crate::markdown::katex::{Katex, Prerendered, katex_version};
+use crate::markdown::katex::{Katex, Prerendered};
 
-/// The pinned stylesheet pages link when no local copy of KaTeX's assets is found.
-pub const CDN_CSS: &str = "https://cdn.jsdelivr.net/npm/katex@0.16.4/dist/katex.min.css";
-/// Subresource-integrity hash of `CDN_CSS`, computed from the npm tarball of katex 0.16.4
+/// Where an engine's KaTeX assets come from when nothing local is found: the pinned stylesheet
+/// on a CDN, with its subresource-integrity hash computed from the npm tarball
 /// (`openssl dgst -sha384 -binary dist/katex.min.css | openssl base64 -A`).
-pub const CDN_CSS_SRI: &str =
-    "sha384-vKruj+a13U8yHIkAyGgK1J3ArTLzrFGBbBc0tDp4ad/EyewESeXE/Iv67Aj8gKZ0";
+pub fn cdn_css(engine: MathEngine) -> (String, &'static str) {
+    let sri = match engine {
+        MathEngine::Katex => {
+            "sha384-vKruj+a13U8yHIkAyGgK1J3ArTLzrFGBbBc0tDp4ad/EyewESeXE/Iv67Aj8gKZ0"
+        }
+        MathEngine::KatexRs => {
+            "sha384-2dNi/m6JtSiviznrOIZ5fTiZ5As0In2QwkuXSgoqcQtCNplvJAbt+jveeN+8en73"
+        }
+    };
+    let url = format!(
+        "https://cdn.jsdelivr.net/npm/katex@{}/dist/katex.min.css",
+        engine.katex_version()
+    );
+    (url, sri)
+}
+
+/// The npm package folder (under `node_modules/`) that `package.json` pins for an engine: the
+/// default engine's version is `katex` itself, the other an npm alias of the same package.
+pub fn npm_package(engine: MathEngine) -> &'static str {
+    match engine {
+        MathEngine::Katex => "katex",
+        MathEngine::KatexRs => "katex-0.18.5",
+    }
+}
 /// Where Debian's `libjs-katex` (with `fonts-katex`) puts KaTeX's dist files.
 pub const DEBIAN_DIST: &str = "/usr/share/javascript/katex";
 /// Site paths of the copied stylesheet and fonts; the CSS refers to `fonts/…` relatively.
@@ -73,7 +95,8 @@ pub fn prepare(
     if exprs.is_empty() {
         return Ok(MathBuild::default());
     }
-    let katex = Katex::new(&config.math_macros).map_err(Error::Other)?;
+    let katex = Katex::new(config.math_engine, &config.math_macros).map_err(Error::Other)?;
+    let version = katex.version();
     let cache_file = cache_file(out_dir, katex.namespace());
     let cache = load_cache(&cache_file, &katex);
     let prerendered = Prerendered::build(katex, exprs, cache);
@@ -87,9 +110,13 @@ pub fn prepare(
     if let Some(dir) = &config.katex_dist {
         candidates.push((root.join(dir), "[math] katex_dist in sitegen.toml"));
     }
-    candidates.push((root.join("node_modules/katex/dist"), "node_modules"));
+    let npm = root
+        .join("node_modules")
+        .join(npm_package(config.math_engine))
+        .join("dist");
+    candidates.push((npm, "node_modules"));
     candidates.push((PathBuf::from(DEBIAN_DIST), "Debian's libjs-katex"));
-    match find_dist(&candidates) {
+    match find_dist(&candidates, version) {
         (Some(dist), problems) => {
             // A configured folder that is not usable deserves a word even when another works.
             if config.katex_dist.is_some() {
@@ -102,15 +129,15 @@ pub fn prepare(
             if config.katex_dist.is_some() {
                 build.notes.extend(problems);
             }
-            build.css = Some(CDN_CSS.to_owned());
-            build.css_integrity = Some(CDN_CSS_SRI.to_owned());
+            let (url, sri) = cdn_css(config.math_engine);
             build.notes.push(format!(
-                "KaTeX {v} stylesheet and fonts not found, so pages with math link them from \
-                 {CDN_CSS}; to self-host them, run `npm ci` in {} (package.json pins katex {v}) \
-                 or set [math] katex_dist in sitegen.toml",
+                "KaTeX {version} stylesheet and fonts not found, so pages with math link them \
+                 from {url}; to self-host them, run `npm ci` in {} (package.json pins katex \
+                 {version}) or set [math] katex_dist in sitegen.toml",
                 root.display(),
-                v = katex_version(),
             ));
+            build.css = Some(url);
+            build.css_integrity = Some(sri.to_owned());
         }
     }
     Ok(build)
@@ -139,10 +166,10 @@ impl Dist {
 
 /// The first usable folder of `candidates` (folder, where it comes from), and why the ones
 /// before it were not.
-pub fn find_dist(candidates: &[(PathBuf, &str)]) -> (Option<Dist>, Vec<String>) {
+pub fn find_dist(candidates: &[(PathBuf, &str)], version: &str) -> (Option<Dist>, Vec<String>) {
     let mut problems = Vec::new();
     for (dir, origin) in candidates {
-        match check_dist(dir) {
+        match check_dist(dir, version) {
             Ok(dist) => return (Some(dist), problems),
             Err(why) => problems.push(format!("KaTeX assets from {origin} not used: {why}")),
         }
@@ -150,18 +177,17 @@ pub fn find_dist(candidates: &[(PathBuf, &str)]) -> (Option<Dist>, Vec<String>) 
     (None, problems)
 }
 
-/// A folder is usable when its `katex.min.css` is of the renderer's KaTeX version and `fonts/`
-/// holds at least one format of every font face the stylesheet uses.
-pub fn check_dist(dir: &Path) -> Result<Dist, String> {
+/// A folder is usable when its `katex.min.css` is of the renderer's KaTeX `version` and
+/// `fonts/` holds at least one format of every font face the stylesheet uses.
+pub fn check_dist(dir: &Path, wanted: &str) -> Result<Dist, String> {
     let css = dir.join("katex.min.css");
     let text = std::fs::read_to_string(&css).map_err(|e| format!("{}: {e}", css.display()))?;
     let version =
         css_version(&text).ok_or_else(|| format!("{}: no KaTeX version in it", css.display()))?;
-    if version != katex_version() {
+    if version != wanted {
         return Err(format!(
-            "{} is KaTeX {version}, the renderer is KaTeX {}",
+            "{} is KaTeX {version}, the renderer is KaTeX {wanted}",
             css.display(),
-            katex_version()
         ));
     }
     let fonts_dir = dir.join("fonts");
@@ -273,15 +299,18 @@ mod tests {
             tmp.path().join("nofonts"),
         );
         fake_dist(&old, "0.15.0", &["KaTeX_Main-Regular.woff2"]);
-        fake_dist(&good, katex_version(), &["KaTeX_Main-Regular.ttf"]);
-        fake_dist(&nofonts, katex_version(), &["Other.woff2"]);
+        fake_dist(&good, "0.16.4", &["KaTeX_Main-Regular.ttf"]);
+        fake_dist(&nofonts, "0.16.4", &["Other.woff2"]);
         let missing = tmp.path().join("missing");
-        let (dist, problems) = find_dist(&[
-            (missing, "a"),
-            (old, "b"),
-            (nofonts, "c"),
-            (good.clone(), "d"),
-        ]);
+        let (dist, problems) = find_dist(
+            &[
+                (missing, "a"),
+                (old, "b"),
+                (nofonts, "c"),
+                (good.clone(), "d"),
+            ],
+            "0.16.4",
+        );
         let dist = dist.unwrap();
         assert_eq!(dist.css, good.join("katex.min.css"));
         assert_eq!(problems.len(), 3, "{problems:?}");

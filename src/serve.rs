@@ -152,6 +152,7 @@ pub async fn start(opts: ServeOptions) -> Result<Server, Error> {
         base_url: Some(local_base_url(addr)),
         drafts: opts.drafts,
         strict: false,
+        math_engine: None,
     };
 
     let shared = Arc::new(Shared::default());

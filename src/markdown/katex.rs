@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
+use katex_rs::macros::MacroDefinition;
+
 use super::MathRenderer;
+use crate::config::MathEngine;
 
 /// A cache key: blake3 of (namespace, display mode, TeX), the namespace covering the KaTeX
 /// version, the output options and the macros.
@@ -17,23 +20,26 @@ pub type Key = [u8; 32];
 /// What one expression renders to: HTML, or KaTeX's error message.
 pub type Rendered = Result<String, String>;
 
-/// The KaTeX version the renderer bundles; the stylesheet must match it exactly.
-pub fn katex_version() -> &'static str {
-    katex::KATEX_VERSION.trim()
-}
-
-/// KaTeX configured for a site: options for inline and display math, with the site's macros.
+/// KaTeX configured for a site: its engine, and options for inline and display math with the
+/// site's macros.
 #[derive(Debug, Clone)]
 pub struct Katex {
+    engine: MathEngine,
     namespace: Key,
     inline: katex::Opts,
     display: katex::Opts,
+    macros: BTreeMap<String, String>,
+}
+
+thread_local! {
+    // katex-rs's function tables: built once per thread, like the QuickJS engine of `katex`.
+    static KATEX_RS: katex_rs::KatexContext = katex_rs::KatexContext::default();
 }
 
 impl Katex {
-    /// KaTeX with `macros` (`"\\R" -> "\\mathbb{R}"`). Cheap: the JS engine starts lazily, once
-    /// per thread, on the first render.
-    pub fn new(macros: &BTreeMap<String, String>) -> Result<Self, String> {
+    /// KaTeX with `macros` (`"\\R" -> "\\mathbb{R}"`) on `engine`. Cheap: engines start lazily,
+    /// once per thread, on the first render.
+    pub fn new(engine: MathEngine, macros: &BTreeMap<String, String>) -> Result<Self, String> {
         let opts = |display: bool| {
             katex::Opts::builder()
                 .display_mode(display)
@@ -55,19 +61,32 @@ impl Katex {
             h.update(bytes);
         };
         field(b"sitegen-math/htmlAndMathml/throwOnError");
-        field(katex_version().as_bytes());
+        field(engine.name().as_bytes());
+        field(engine.katex_version().as_bytes());
         for (name, body) in macros {
             field(name.as_bytes());
             field(body.as_bytes());
         }
         Ok(Katex {
+            engine,
             namespace: *h.finalize().as_bytes(),
             inline: opts(false)?,
             display: opts(true)?,
+            macros: macros.clone(),
         })
     }
 
-    /// Identifies (KaTeX version, options, macros): caches of another namespace do not apply.
+    /// The KaTeX version this renders; pages must load that version's stylesheet.
+    pub fn version(&self) -> &'static str {
+        self.engine.katex_version()
+    }
+
+    pub fn engine(&self) -> MathEngine {
+        self.engine
+    }
+
+    /// Identifies (engine, KaTeX version, options, macros): caches of another namespace do not
+    /// apply.
     pub fn namespace(&self) -> &Key {
         &self.namespace
     }
@@ -80,11 +99,128 @@ impl Katex {
         *h.finalize().as_bytes()
     }
 
-    /// Renders one expression on this thread's KaTeX engine.
+    /// Renders one expression on this thread's engine.
     pub fn render_one(&self, tex: &str, display: bool) -> Rendered {
-        let opts = if display { &self.display } else { &self.inline };
-        katex::render_with_opts(tex, opts).map_err(|e| error_message(&e))
+        match self.engine {
+            MathEngine::Katex => {
+                let opts = if display { &self.display } else { &self.inline };
+                katex::render_with_opts(tex, opts).map_err(|e| error_message(&e))
+            }
+            MathEngine::KatexRs => {
+                // Settings hold the macros in a RefCell (`\gdef` may change them), so each
+                // expression gets its own: one expression's definitions never leak into another.
+                let macros = self
+                    .macros
+                    .iter()
+                    .map(|(k, v)| (k.clone(), MacroDefinition::String(v.clone())))
+                    .collect();
+                let settings = katex_rs::Settings::builder()
+                    .display_mode(display)
+                    .output(katex_rs::OutputFormat::HtmlAndMathml)
+                    .throw_on_error(true)
+                    .macros(macros)
+                    .build();
+                KATEX_RS
+                    .with(|ctx| katex_rs::render_to_string(ctx, tex, &settings))
+                    .map(|html| katex_attribute_order(&html))
+                    .map_err(|e| short_message(&e.to_string()))
+            }
+        }
     }
+}
+
+/// The order KaTeX writes attributes in (its source order, read off KaTeX 0.18.5's output for
+/// every construct of the benchmark corpus and this repository). Attributes not listed follow,
+/// by name.
+const KATEX_ATTRIBUTE_ORDER: &[&str] = &[
+    "class",
+    "style",
+    "xmlns",
+    "display",
+    "fence",
+    "stretchy",
+    "minsize",
+    "maxsize",
+    "mathvariant",
+    "mathbackground",
+    "width",
+    "height",
+    "voffset",
+    "lspace",
+    "rspace",
+    "viewBox",
+    "preserveAspectRatio",
+    "rowspacing",
+    "columnalign",
+    "columnspacing",
+    "scriptlevel",
+    "displaystyle",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "stroke-width",
+];
+
+/// katex-rs keeps attributes in a randomly seeded hash map, so their order changes from one run
+/// to the next. Rewriting every tag's attributes in KaTeX's order makes the output
+/// deterministic (byte-identical rebuilds) and closest to KaTeX's own.
+pub fn katex_attribute_order(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        // KaTeX escapes `>` in attribute values, so the first `>` ends the tag.
+        let Some(gt) = rest.find('>') else { break };
+        reorder_tag(&rest[..=gt], &mut out);
+        rest = &rest[gt + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Appends `tag` (`<name a="1" b="2">`) to `out` with its attributes in KaTeX's order; anything
+/// that is not such a tag is appended unchanged.
+fn reorder_tag(tag: &str, out: &mut String) {
+    let name_len = tag[1..]
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or(tag.len() - 1);
+    let mut attrs: Vec<(&str, &str)> = Vec::new();
+    let mut rest = &tag[1 + name_len..];
+    loop {
+        let trimmed = rest.trim_start();
+        let Some((name, after)) = trimmed.split_once("=\"") else {
+            break;
+        };
+        if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '>') {
+            break;
+        }
+        let Some(end) = after.find('"') else { break };
+        attrs.push((name, &after[..end]));
+        rest = &after[end + 1..];
+    }
+    if name_len == 0 || attrs.len() < 2 {
+        out.push_str(tag);
+        return;
+    }
+    let rank = |name: &str| {
+        KATEX_ATTRIBUTE_ORDER
+            .iter()
+            .position(|known| *known == name)
+            .unwrap_or(KATEX_ATTRIBUTE_ORDER.len())
+    };
+    attrs.sort_by(|a, b| (rank(a.0), a.0).cmp(&(rank(b.0), b.0)));
+    out.push_str(&tag[..1 + name_len]);
+    for (name, value) in attrs {
+        out.push(' ');
+        out.push_str(name);
+        out.push_str("=\"");
+        out.push_str(value);
+        out.push('"');
+    }
+    // What follows the last attribute: `>` or `/>`.
+    out.push_str(rest);
 }
 
 /// Every distinct expression of a build, rendered: a lookup table for the markdown pass.
@@ -250,7 +386,11 @@ pub fn error_message(err: &katex::Error) -> String {
         other => return other.to_string(),
     };
     let text = unquote_debug(raw).unwrap_or_else(|| raw.to_owned());
-    let text = text.strip_prefix("ParseError: ").unwrap_or(&text);
+    short_message(text.strip_prefix("ParseError: ").unwrap_or(&text))
+}
+
+/// KaTeX's message up to "at position N" (or "at end of input"), without the excerpt after it.
+fn short_message(text: &str) -> String {
     if let Some(at) = text.find(" at position ") {
         let digits_start = at + " at position ".len();
         let digits = text[digits_start..]
@@ -301,7 +441,7 @@ mod tests {
     fn katex() -> Katex {
         let mut macros = BTreeMap::new();
         macros.insert("\\vx".to_owned(), "\\mathbf{x}".to_owned());
-        Katex::new(&macros).unwrap()
+        Katex::new(MathEngine::Katex, &macros).unwrap()
     }
 
     #[test]
@@ -323,11 +463,57 @@ mod tests {
     }
 
     #[test]
+    fn attributes_come_in_katex_order() {
+        let html = r#"<mo rspace="0em" mathvariant="normal" lspace="0em">′</mo><mi>x</mi>"#;
+        assert_eq!(
+            katex_attribute_order(html),
+            r#"<mo mathvariant="normal" lspace="0em" rspace="0em">′</mo><mi>x</mi>"#
+        );
+        let svg = r#"<line y2="1" x1="0" zeta="z" alpha="a" x2="2" y1="3"/> tail"#;
+        assert_eq!(
+            katex_attribute_order(svg),
+            r#"<line x1="0" y1="3" x2="2" y2="1" alpha="a" zeta="z"/> tail"#
+        );
+        assert_eq!(katex_attribute_order("a < b </span>"), "a < b </span>");
+    }
+
+    #[test]
+    fn katex_rs_renders_deterministically_with_macros() {
+        let mut macros = BTreeMap::new();
+        macros.insert("\\vx".to_owned(), "\\mathbf{x}".to_owned());
+        let k = Katex::new(MathEngine::KatexRs, &macros).unwrap();
+        let html = k
+            .render_one("\\vx' = \\begin{aligned} a &= b \\end{aligned}", true)
+            .unwrap();
+        assert!(html.starts_with("<span class=\"katex-display\">"), "{html}");
+        assert!(html.contains("mathbf"), "{html}");
+        assert!(
+            html.contains(
+                r#"<mtable rowspacing="0.25em" columnalign="right left" columnspacing="0em">"#
+            ),
+            "{html}"
+        );
+        // Each render draws a new hash seed inside katex-rs; the output must not show it.
+        for _ in 0..5 {
+            assert_eq!(
+                k.render_one("\\vx' = \\begin{aligned} a &= b \\end{aligned}", true)
+                    .unwrap(),
+                html
+            );
+        }
+        let err = k.render_one("x^1^2", false).unwrap_err();
+        assert!(
+            err.starts_with("KaTeX parse error: Double superscript at position"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn macros_from_the_config_apply() {
         let html = katex().render_one("\\vx \\in \\R", false).unwrap();
         assert!(html.contains("mathbf"), "{html}");
         // Without the macro the same TeX is an error.
-        let err = Katex::new(&BTreeMap::new())
+        let err = Katex::new(MathEngine::Katex, &BTreeMap::new())
             .unwrap()
             .render_one("\\vx \\in \\R", false)
             .unwrap_err();
@@ -360,7 +546,7 @@ mod tests {
         let k = katex();
         assert_ne!(k.key("x", false), k.key("x", true));
         assert_ne!(k.key("x", false), k.key("y", false));
-        let plain = Katex::new(&BTreeMap::new()).unwrap();
+        let plain = Katex::new(MathEngine::Katex, &BTreeMap::new()).unwrap();
         assert_ne!(k.namespace(), plain.namespace());
         assert_ne!(k.key("x", false), plain.key("x", false));
         assert_eq!(k.key("x", false), katex().key("x", false));
@@ -402,7 +588,7 @@ mod tests {
         entries.insert(k.key("x", false), Ok("<b>x</b>".to_owned()));
         let bytes = encode(k.namespace(), &entries);
         assert!(decode(&bytes, k.namespace()).is_some());
-        let plain = Katex::new(&BTreeMap::new()).unwrap();
+        let plain = Katex::new(MathEngine::Katex, &BTreeMap::new()).unwrap();
         assert!(decode(&bytes, plain.namespace()).is_none());
         assert!(decode(&bytes[..bytes.len() - 1], k.namespace()).is_none());
         let mut flipped = bytes.clone();
