@@ -3,10 +3,10 @@
 //! a paper and times until the `reload` event arrives, several times.
 //!
 //! ```text
-//! cargo run --example serve_latency -- SITE_DIR [EDITS]     # a copy of SITE_DIR is used
-//! cargo run --example serve_latency -- --generate 1000 [EDITS]
+//! cargo run --release --example serve_latency -- SITE_DIR [EDITS]   # a copy of SITE_DIR is used
 //! ```
-//! Copies and generated corpora go to /dev/shm when it exists (else the temp dir).
+//! The copy goes to /dev/shm when it exists (else the temp dir). For a large list, generate the
+//! benchmark corpus first: `cargo bench --bench build -- --papers 1000 --generate-only DIR`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -17,17 +17,11 @@ use sitegen::serve::{self, ServeOptions};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (source, edits) = match args.first().map(String::as_str) {
-        Some("--generate") => {
-            let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
-            (Source::Generate(n), args.get(2))
-        }
-        Some(dir) => (Source::Copy(PathBuf::from(dir)), args.get(1)),
-        None => {
-            eprintln!("usage: serve_latency SITE_DIR [EDITS] | --generate N [EDITS]");
-            std::process::exit(2);
-        }
+    let Some(source) = args.first().map(PathBuf::from) else {
+        eprintln!("usage: serve_latency SITE_DIR [EDITS]");
+        std::process::exit(2);
     };
+    let edits = args.get(1);
     let edits: usize = edits.and_then(|e| e.parse().ok()).unwrap_or(5);
     let base = if Path::new("/dev/shm").is_dir() {
         PathBuf::from("/dev/shm")
@@ -35,10 +29,7 @@ fn main() {
         std::env::temp_dir()
     };
     let dir = tempfile::tempdir_in(base).expect("temp dir");
-    match &source {
-        Source::Copy(from) => copy_site(from, dir.path()),
-        Source::Generate(n) => generate(dir.path(), *n),
-    }
+    copy_site(&source, dir.path());
     let paper = first_paper(dir.path());
     println!(
         "site: {} (editing {})",
@@ -88,11 +79,6 @@ fn main() {
     rt.block_on(server.shutdown());
 }
 
-enum Source {
-    Copy(PathBuf),
-    Generate(usize),
-}
-
 fn copy_site(from: &Path, to: &Path) {
     for name in ["sitegen.toml", "content", "templates", "static"] {
         let src = from.join(name);
@@ -123,61 +109,6 @@ fn first_paper(root: &Path) -> PathBuf {
 
 /// `n` simple papers: a few authors from a pool, keywords, a citation or two and a few math
 /// spans each.
-fn generate(root: &Path, n: usize) {
-    let papers = root.join("content/papers");
-    std::fs::create_dir_all(&papers).expect("mkdir");
-    std::fs::write(
-        root.join("sitegen.toml"),
-        "title = \"Generated\"\nbase_url = \"https://u.github.io/generated/\"\n",
-    )
-    .expect("config");
-    let surnames = [
-        "Smith", "Müller", "Nguyen", "García", "Kowalski", "Okafor", "Tanaka", "Rossi", "Ivanova",
-        "Dubois", "Silva", "Kim", "Cohen", "Larsen", "Novak", "Haddad",
-    ];
-    let firsts = ["Ann", "Bo", "Chen", "Dana", "Eli", "Femi", "Gil", "Hana"];
-    let keywords = [
-        "optimization",
-        "vision",
-        "rl",
-        "nlp",
-        "theory",
-        "bayesian",
-        "graphs",
-    ];
-    for i in 0..n {
-        let authors: Vec<String> = (0..3)
-            .map(|k| {
-                let s = surnames[(i * 7 + k * 5) % surnames.len()];
-                let f = firsts[(i + k * 3) % firsts.len()];
-                format!("\"{s}, {f}\"")
-            })
-            .collect();
-        let kw = [
-            keywords[i % keywords.len()],
-            keywords[(i / 3) % keywords.len()],
-        ];
-        let cite = if i > 0 {
-            format!(" This builds on \\cite{{G{}}}.", (i * 13) % i)
-        } else {
-            String::new()
-        };
-        let text = format!(
-            "+++\ntitle = \"Generated Paper Number {i}\"\nauthors = [{}]\nvenue = \"Venue {}\"\n\
-             year = {}\nkeywords = [\"{}\", \"{}\"]\nkey = \"G{i}\"\n+++\n\
-             We minimise $f(x) = \\sum_{{i=1}}^{{n}} \\ell(x_i; \\theta)$ with step $\\eta_{i}$.{cite}\n\n\
-             ## Method\n\nThe update is\n\n$$\\theta_{{t+1}} = \\theta_t - \\eta \\nabla f(\\theta_t) + \\frac{{{i}}}{{t}}$$\n\n\
-             * It converges when $\\eta < 2/L$.\n* It costs $O(n \\log n)$ per step.\n",
-            authors.join(", "),
-            i % 12,
-            2000 + i % 25,
-            kw[0],
-            kw[1],
-        );
-        std::fs::write(papers.join(format!("generated-paper-number-{i}.md")), text)
-            .expect("write paper");
-    }
-}
 
 fn get(addr: SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
