@@ -107,9 +107,6 @@ fn first_paper(root: &Path) -> PathBuf {
     papers.into_iter().next().expect("a paper")
 }
 
-/// `n` simple papers: a few authors from a pool, keywords, a citation or two and a few math
-/// spans each.
-
 fn get(addr: SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).expect("connect");
     write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("send");
