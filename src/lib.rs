@@ -242,18 +242,24 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         notes.push(format!("math render cache not saved: {e}"));
     }
     rendered.timings.lap("save math cache", &mut clock);
-    Ok(BuildReport {
-        papers: rendered.papers,
-        pages: rendered.pages,
-        files: rendered.output.len(),
-        elapsed: start.elapsed(),
-        diagnostics: rendered.diagnostics,
-        written,
-        math_rendered: rendered.math.rendered(),
-        math_cached: rendered.math.cached(),
-        notes,
-        timings: rendered.timings,
-    })
+    Ok(rendered.into_report(written, start, notes))
+}
+
+impl Rendered {
+    fn into_report(self, written: bool, start: Instant, notes: Vec<String>) -> BuildReport {
+        BuildReport {
+            papers: self.papers,
+            pages: self.pages,
+            files: self.output.len(),
+            elapsed: start.elapsed(),
+            diagnostics: self.diagnostics,
+            written,
+            math_rendered: self.math.rendered(),
+            math_cached: self.math.cached(),
+            notes,
+            timings: self.timings,
+        }
+    }
 }
 
 /// `sitegen check`: everything `build` validates, plus every internal link, anchor and local
@@ -266,16 +272,6 @@ pub fn check(opts: &BuildOptions) -> Result<BuildReport, Error> {
         rendered.diagnostics.append(&mut links);
         diag::sort(&mut rendered.diagnostics);
     }
-    Ok(BuildReport {
-        papers: rendered.papers,
-        pages: rendered.pages,
-        files: rendered.output.len(),
-        elapsed: start.elapsed(),
-        diagnostics: rendered.diagnostics,
-        written: false,
-        math_rendered: rendered.math.rendered(),
-        math_cached: rendered.math.cached(),
-        notes: rendered.math.notes.clone(),
-        timings: rendered.timings,
-    })
+    let notes = rendered.math.notes.clone();
+    Ok(rendered.into_report(false, start, notes))
 }

@@ -34,21 +34,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     _ => MathEngine::Katex,
                 }),
             };
-            let report = match sitegen::build(&opts) {
-                Ok(report) => report,
-                // A broken template is the user's to fix, like a bad front matter.
-                Err(sitegen::Error::Template(e)) => {
-                    eprintln!("error: {e}");
-                    return Ok(ExitCode::from(1));
-                }
-                Err(e) => return Err(e.into()),
+            let Some(report) = print_findings(sitegen::build(&opts))? else {
+                return Ok(ExitCode::from(1));
             };
-            for d in &report.diagnostics {
-                eprintln!("{d}\n");
-            }
-            for note in &report.notes {
-                eprintln!("warning: {note}\n");
-            }
             let problems = match (report.errors(), report.warnings()) {
                 (0, 0) => String::new(),
                 (e, w) => format!("; {e} error{}, {w} warning{}", plural(e), plural(w)),
@@ -117,20 +105,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 strict: args.strict,
                 ..BuildOptions::default()
             };
-            let report = match sitegen::check(&opts) {
-                Ok(report) => report,
-                Err(sitegen::Error::Template(e)) => {
-                    eprintln!("error: {e}");
-                    return Ok(ExitCode::from(1));
-                }
-                Err(e) => return Err(e.into()),
+            let Some(report) = print_findings(sitegen::check(&opts))? else {
+                return Ok(ExitCode::from(1));
             };
-            for d in &report.diagnostics {
-                eprintln!("{d}\n");
-            }
-            for note in &report.notes {
-                eprintln!("warning: {note}\n");
-            }
             println!(
                 "checked {} papers, {} pages: {} error{}, {} warning{} ({:.2} s)",
                 report.papers,
@@ -191,6 +168,28 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Prints a build's diagnostics and notes. A broken template is the user's to fix, like a bad
+/// front matter: it is printed and gives `None` (exit 1); other failures go up (exit 2).
+fn print_findings(
+    result: Result<sitegen::BuildReport, sitegen::Error>,
+) -> anyhow::Result<Option<sitegen::BuildReport>> {
+    let report = match result {
+        Ok(report) => report,
+        Err(sitegen::Error::Template(e)) => {
+            eprintln!("error: {e}");
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for d in &report.diagnostics {
+        eprintln!("{d}\n");
+    }
+    for note in &report.notes {
+        eprintln!("warning: {note}\n");
+    }
+    Ok(Some(report))
 }
 
 fn plural(n: usize) -> &'static str {

@@ -27,6 +27,7 @@ use tokio::sync::oneshot;
 use tower_livereload::{LiveReloadLayer, Reloader};
 
 use crate::diag::Diagnostic;
+use crate::markdown::escape_html;
 use crate::{BuildOptions, Error};
 
 /// Prefix of the routes the server answers itself instead of the site.
@@ -768,21 +769,6 @@ fn html_page(status: StatusCode, html: &str) -> Response {
 
 // ---------------------------------------------------------------------------------------------
 // Error display
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The errors as a self-styled block, shown on top of every page until a build is good.
 fn error_panel(messages: &[String]) -> String {

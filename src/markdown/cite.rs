@@ -11,6 +11,8 @@ use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd};
 
+use super::{escape_html, escape_text};
+
 /// One `\cite{..}` occurrence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Citation {
@@ -184,18 +186,18 @@ fn key_html(key: &str, target: &CiteTarget, alone: bool) -> String {
     match target {
         CiteTarget::Paper { url, text, title } => format!(
             "<a class=\"cite\" href=\"{}\" title=\"{}\">{}</a>",
-            attr(url),
-            attr(title),
-            body(text)
+            escape_html(url),
+            escape_html(title),
+            escape_text(text)
         ),
         CiteTarget::External { url } => {
             // The last path segment is the readable part of a DBLP key (`HeZRS15`).
             let short = key.rsplit('/').next().unwrap_or(key);
             format!(
                 "<a class=\"cite cite-external\" href=\"{}\" rel=\"external\" title=\"{} on DBLP (not in this reading list)\">{}</a>",
-                attr(url),
-                attr(key),
-                body(short)
+                escape_html(url),
+                escape_html(key),
+                escape_text(short)
             )
         }
         CiteTarget::Missing => {
@@ -206,22 +208,10 @@ fn key_html(key: &str, target: &CiteTarget, alone: bool) -> String {
             };
             format!(
                 "<span class=\"cite cite-missing\" title=\"not in this reading list\">{}</span>",
-                body(&text)
+                escape_text(&text)
             )
         }
     }
-}
-
-fn attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html(&mut out, s).ok();
-    out
-}
-
-fn body(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html_body_text(&mut out, s).ok();
-    out
 }
 
 /// The first adapter of the chain: replaces citations in text with their links. Runs of text

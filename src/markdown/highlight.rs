@@ -10,6 +10,8 @@ use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_s
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
+use super::escape_html;
+
 /// Classes are prefixed so they cannot clash with the site's own CSS.
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
@@ -33,7 +35,7 @@ impl Highlighter {
 
     /// `<pre><code>` for `code`; unknown languages are escaped plain text.
     pub fn highlight(&self, code: &str, lang: &str) -> String {
-        let lang_attr = escape(lang);
+        let lang_attr = escape_html(lang);
         let syntax = (!lang.is_empty())
             .then(|| self.syntaxes.find_syntax_by_token(lang))
             .flatten();
@@ -49,10 +51,10 @@ impl Highlighter {
                 if ok {
                     generator.finalize()
                 } else {
-                    escape(code)
+                    escape_html(code)
                 }
             }
-            None => escape(code),
+            None => escape_html(code),
         };
         if lang.is_empty() {
             format!("<pre class=\"code\"><code>{body}</code></pre>\n")
@@ -80,12 +82,6 @@ impl Highlighter {
             css("base16-ocean.dark")
         )
     }
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html(&mut out, s).ok();
-    out
 }
 
 /// Replaces each code block's events with one HTML event; everything else passes through.

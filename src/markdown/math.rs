@@ -30,8 +30,7 @@ impl MathRenderer for TexPassthrough {
 /// `<span class="math math-inline">TeX</span>` (or `math-display`), TeX escaped.
 pub fn source_span(tex: &str, display: bool, class: &str) -> String {
     let kind = if display { "display" } else { "inline" };
-    let mut escaped = String::with_capacity(tex.len() + 8);
-    pulldown_cmark_escape::escape_html_body_text(&mut escaped, tex).ok();
+    let escaped = super::escape_text(tex);
     format!("<span class=\"{class} math-{kind}\">{escaped}</span>")
 }
 
@@ -75,7 +74,7 @@ impl<'a, 'o, I> MathAdapter<'a, 'o, I> {
                 // The reader sees the source and why it did not render.
                 html.insert_str(
                     html.find('>').map_or(0, |i| i),
-                    &format!(" title=\"{}\"", escape_attr(&message)),
+                    &format!(" title=\"{}\"", super::escape_html(&message)),
                 );
                 html
             }
@@ -149,12 +148,6 @@ fn locate(source: &str, content: Range<usize>, tex: &str, at: usize) -> Option<u
     }
     // `at` is the end of the TeX.
     Some(content.end)
-}
-
-fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    pulldown_cmark_escape::escape_html(&mut out, s).ok();
-    out
 }
 
 impl<'a, I> Iterator for MathAdapter<'a, '_, I>

@@ -74,6 +74,21 @@ fn shift_heading(event: Event<'_>, shift: i32) -> Event<'_> {
     }
 }
 
+/// `s` escaped for HTML text and double-quoted attributes (`& < > " '`).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    // Writing to a String cannot fail.
+    pulldown_cmark_escape::escape_html(&mut out, s).ok();
+    out
+}
+
+/// `s` escaped for HTML text only (`& < >`), as pulldown-cmark writes text.
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    pulldown_cmark_escape::escape_html_body_text(&mut out, s).ok();
+    out
+}
+
 pub fn options() -> Options {
     Options::ENABLE_MATH
         | Options::ENABLE_TABLES
