@@ -89,6 +89,8 @@ pub fn import(
         }
     }
 
+    disambiguate_keys(&mut papers, &mut report.diagnostics);
+
     let dir = root.join("content").join("papers");
     for (slug, planned) in papers {
         let rel = Path::new("content")
@@ -117,6 +119,40 @@ struct Planned {
     summaries: Vec<String>,
     /// Where the first entry was, for messages about later ones.
     first_line: usize,
+    /// The dump it came from.
+    source: PathBuf,
+}
+
+/// Papers of one import whose authors and year derive the same DBLP key get `a`, `b`, … in slug
+/// order (DBLP's own convention), with a warning, so the build does not reject them as
+/// duplicates. Keys already taken by files outside this import are not looked at.
+fn disambiguate_keys(papers: &mut BTreeMap<String, Planned>, diags: &mut Vec<Diagnostic>) {
+    let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (slug, planned) in papers.iter() {
+        if let Some(key) = &planned.front.key {
+            by_key.entry(key.clone()).or_default().push(slug.clone());
+        }
+    }
+    for (key, slugs) in by_key.into_iter().filter(|(_, s)| s.len() > 1) {
+        for (n, slug) in slugs.iter().enumerate() {
+            let Some(planned) = papers.get_mut(slug) else {
+                continue;
+            };
+            let suffixed = format!("{key}{}", char::from(b'a' + (n % 26) as u8));
+            diags.push(Diagnostic {
+                severity: crate::diag::Severity::Warning,
+                path: planned.source.clone(),
+                line: planned.first_line,
+                col: 1,
+                message: format!(
+                    "{} papers derive the key `{key}`; this one gets `{suffixed}`",
+                    slugs.len()
+                ),
+                source_line: None,
+            });
+            planned.front.key = Some(suffixed);
+        }
+    }
 }
 
 fn plan_entry(
@@ -145,6 +181,7 @@ fn plan_entry(
                     front: entry.front,
                     summaries: vec![summary],
                     first_line: entry.line,
+                    source: path.to_path_buf(),
                 },
             );
         }

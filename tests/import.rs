@@ -162,6 +162,37 @@ fn seed_imports_into_eight_papers_the_library_accepts() {
 }
 
 #[test]
+fn papers_deriving_the_same_key_get_suffixes() {
+    let site = tempfile::tempdir().unwrap();
+    let text =
+        entry("Alpha Paper", "Smith, John", "One.") + &entry("Beta Paper", "Smith, Jane", "Two.");
+    let dump = write_dump(site.path(), "dump.txt", &text);
+    let report = import(site.path(), &[dump], &ImportOptions::default()).unwrap();
+    let warnings: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}:{} {}", d.path.display(), d.line, d.message))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .ends_with("dump.txt:1 2 papers derive the key `Smith15`; this one gets `Smith15a`"),
+        "{warnings:?}"
+    );
+    let sources: Vec<_> = ["alpha-paper", "beta-paper"]
+        .iter()
+        .map(|slug| {
+            let text = paper_file(site.path(), slug);
+            parse_paper(Path::new(slug), text).unwrap()
+        })
+        .collect();
+    let (lib, diags) = Library::build(sources);
+    assert!(diags.is_empty(), "{diags:?}");
+    let keys: Vec<&str> = lib.papers.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["Smith15a", "Smith15b"]);
+}
+
+#[test]
 fn reimport_changes_nothing() {
     let site = tempfile::tempdir().unwrap();
     run(site.path(), &[seed()], ImportOptions::default());
