@@ -341,6 +341,7 @@ mod tests {
             front: front(),
             summaries: vec!["two".into()],
             first_line: 1,
+            source: PathBuf::from("dump.txt"),
         };
         let existing = render(&front(), &["one".into(), "two".into()]);
         assert_eq!(
