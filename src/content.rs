@@ -200,6 +200,9 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
     }
     if paper.front.authors.iter().all(|a| a.trim().is_empty()) {
         empty("authors", "`authors` lists no author");
+    } else if paper.front.authors.iter().any(|a| a.trim().is_empty()) {
+        // A nameless person would get a page without a name or a slug.
+        empty("authors", "`authors` has an empty name");
     }
     out
 }
@@ -335,6 +338,12 @@ mod tests {
         let d = &parse("---\ntitle: A\nyear: 2015\n---\n").unwrap_err()[0];
         assert!(d.message.contains("missing field `authors`"), "{d}");
         assert_eq!(d.line, 1);
+        let d = &parse("+++\ntitle = \"T\"\nauthors = [\"A, B\", \" \"]\nyear = 1\n+++\n")
+            .unwrap_err()[0];
+        assert_eq!(
+            (d.line, d.message.as_str()),
+            (3, "front matter: `authors` has an empty name")
+        );
         let ds = parse("+++\ntitle = \" \"\nauthors = []\nyear = 1\n+++\n").unwrap_err();
         assert_eq!(ds.len(), 2);
         assert_eq!(ds[0].line, 2);

@@ -679,7 +679,10 @@ fn group_authors(papers: &[Pending]) -> (Vec<Author>, BTreeMap<String, usize>) {
     let mut authors: Vec<(String, Author)> = spellings
         .into_iter()
         .map(|(id, name)| {
-            let base = slugify(&name.display());
+            // A name with no letter or digit ASCII can spell still needs a page of its own.
+            let base = Some(slugify(&name.display()))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "author".to_owned());
             let n = used.entry(base.clone()).or_insert(0);
             *n += 1;
             let slug = if *n == 1 { base } else { format!("{base}-{n}") };
