@@ -328,10 +328,22 @@ pub fn render_site(
         })
         .collect(),
     };
+    // Every author, keyword and venue link is made once, here; lists and pages reuse them.
+    let author_links: Vec<Link> = lib
+        .authors
+        .iter()
+        .map(|a| Link {
+            name: a.name.display(),
+            url: config.url(&format!("authors/{}/", a.slug)),
+            count: Some(a.papers.len()),
+        })
+        .collect();
+    let keyword_links = term_links(config, "keywords", &lib.keywords);
+    let venue_links = term_links(config, "venues", &lib.venues);
     let items: Vec<PaperItem> = lib
         .papers
         .iter()
-        .map(|p| paper_item(lib, config, p))
+        .map(|p| paper_item(config, p, &author_links, &keyword_links, &venue_links))
         .collect();
     let list =
         |idxs: &[usize]| -> Vec<PaperItem> { idxs.iter().map(|&i| items[i].clone()).collect() };
@@ -457,17 +469,6 @@ pub fn render_site(
     )?);
 
     // Taxonomy pages are many and small; render them in parallel too.
-    let author_links: Vec<Link> = lib
-        .authors
-        .iter()
-        .map(|a| Link {
-            name: a.name.display(),
-            url: config.url(&format!("authors/{}/", a.slug)),
-            count: Some(a.papers.len()),
-        })
-        .collect();
-    let keyword_links = term_links(config, "keywords", &lib.keywords);
-    let venue_links = term_links(config, "venues", &lib.venues);
     let mut jobs = vec![Job::Authors, Job::Keywords, Job::Venues, Job::NotFound];
     jobs.extend((0..lib.authors.len()).map(Job::Author));
     jobs.extend((0..lib.keywords.len()).map(Job::Keyword));
@@ -688,44 +689,27 @@ fn term_links(config: &Config, section: &str, terms: &[crate::library::Term]) ->
         .collect()
 }
 
-fn paper_item(lib: &Library, config: &Config, paper: &Paper) -> PaperItem {
+/// A paper as lists show it; its author, keyword and venue links come from the site's tables,
+/// without their paper counts.
+fn paper_item(
+    config: &Config,
+    paper: &Paper,
+    authors: &[Link],
+    keywords: &[Link],
+    venues: &[Link],
+) -> PaperItem {
+    let link = |table: &[Link], i: usize| Link {
+        count: None,
+        ..table[i].clone()
+    };
     PaperItem {
         title: paper.front().title.clone(),
         url: config.url(&format!("papers/{}/", paper.slug)),
         key: paper.key.clone(),
         year: paper.front().year,
-        venue: paper.venue.map(|v| {
-            let t = &lib.venues[v];
-            Link {
-                name: t.name.clone(),
-                url: config.url(&format!("venues/{}/", t.slug)),
-                count: None,
-            }
-        }),
-        authors: paper
-            .authors
-            .iter()
-            .map(|&a| {
-                let author = &lib.authors[a];
-                Link {
-                    name: author.name.display(),
-                    url: config.url(&format!("authors/{}/", author.slug)),
-                    count: None,
-                }
-            })
-            .collect(),
-        keywords: paper
-            .keywords
-            .iter()
-            .map(|&k| {
-                let t = &lib.keywords[k];
-                Link {
-                    name: t.name.clone(),
-                    url: config.url(&format!("keywords/{}/", t.slug)),
-                    count: None,
-                }
-            })
-            .collect(),
+        venue: paper.venue.map(|v| link(venues, v)),
+        authors: paper.authors.iter().map(|&a| link(authors, a)).collect(),
+        keywords: paper.keywords.iter().map(|&k| link(keywords, k)).collect(),
     }
 }
 
