@@ -8,9 +8,9 @@ use std::path::Path;
 
 use pulldown_cmark::{Event, Parser, Tag};
 
-use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::library::Library;
+use crate::index::Library;
+use crate::load::config::Config;
 use crate::output::SiteOutput;
 
 /// The files and anchors of a rendered site.

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::load::config::MathEngine;
+
 use clap::{Args, Parser, Subcommand};
 
 /// A static site generator for paper-summary reading lists.
@@ -53,9 +55,9 @@ pub struct BuildArgs {
     /// Print the time each stage of the build took.
     #[arg(long)]
     pub timings: bool,
-    /// Override `[math] engine` of sitegen.toml (katex or katex-rs).
-    #[arg(long, value_parser = ["katex", "katex-rs"])]
-    pub math_engine: Option<String>,
+    /// Override `[math] engine` of sitegen.toml.
+    #[arg(long, value_enum)]
+    pub math_engine: Option<MathEngine>,
 }
 
 #[derive(Debug, Args)]

@@ -2,26 +2,27 @@
 //! recipe (load → index → render → write) and the error type at the library boundary; the work
 //! itself lives in the stage modules.
 
-pub mod bibtex;
 pub mod check;
 pub mod cli;
-pub mod config;
-pub mod content;
 pub mod diag;
 pub mod import;
-pub mod library;
+pub mod index;
+pub mod load;
 pub mod markdown;
-pub mod math_build;
+pub mod math;
 pub mod output;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
-use config::Config;
 use diag::{Diagnostic, Severity};
+use load::config::Config;
+use load::content;
 use render::OutputFile;
 
 /// Infrastructure failures (I/O, broken templates); content problems are `diag::Diagnostic`s.
@@ -35,8 +36,34 @@ pub enum Error {
     },
     #[error(transparent)]
     Template(#[from] render::TemplateError),
+    /// The configured math engine cannot start (not compiled in, bad options).
     #[error("{0}")]
-    Other(String),
+    MathEngine(String),
+    /// A command that needs a site was pointed at a folder without `sitegen.toml`.
+    #[error("{}: no sitegen.toml here; pass the site folder with --root", root.display())]
+    NotASite { root: PathBuf },
+    #[error("{path}: refusing to write the site here: {reason}")]
+    UnsafeOutput { path: PathBuf, reason: String },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{ports} already in use on {ip}; stop the other server or choose a free port with --port"
+    )]
+    PortsInUse { ip: std::net::IpAddr, ports: String },
+    #[error("cannot watch {}: {source}", path.display())]
+    Watch {
+        path: PathBuf,
+        #[source]
+        source: notify_debouncer_full::notify::Error,
+    },
+    #[error("cannot listen for Ctrl-C: {0}")]
+    Signal(#[source] std::io::Error),
+    #[error("the first build stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 impl Error {
@@ -59,7 +86,7 @@ pub struct BuildOptions {
     /// Warnings count as errors.
     pub strict: bool,
     /// Overrides `[math] engine` of sitegen.toml.
-    pub math_engine: Option<config::MathEngine>,
+    pub math_engine: Option<load::config::MathEngine>,
 }
 
 impl BuildOptions {
@@ -113,13 +140,13 @@ impl BuildReport {
 pub struct Rendered {
     pub output: output::SiteOutput,
     /// What was rendered, for checks that look at the site as a whole.
-    pub library: library::Library,
+    pub library: index::Library,
     pub config: Option<Config>,
     pub papers: usize,
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
     /// Pre-rendered math (saved to the render cache by `build`) and the KaTeX assets.
-    pub math: math_build::MathBuild,
+    pub math: math::MathBuild,
     pub timings: Timings,
 }
 
@@ -140,12 +167,12 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         Err(Ok(diag)) => {
             return Ok(Rendered {
                 output: output::SiteOutput::default(),
-                library: library::Library::default(),
+                library: index::Library::default(),
                 config: None,
                 papers: 0,
                 pages: 0,
                 diagnostics: vec![diag],
-                math: math_build::MathBuild::default(),
+                math: math::MathBuild::default(),
                 timings: Timings::default(),
             });
         }
@@ -160,7 +187,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     let (sources, mut diagnostics) =
         content::load(&opts.root, opts.drafts).map_err(|e| Error::io(&opts.root, e))?;
     timings.lap("load", &mut clock);
-    let (lib, mut index_diags) = library::Library::build(sources.papers);
+    let (lib, mut index_diags) = index::Library::build(sources.papers);
     timings.lap("index", &mut clock);
     diagnostics.append(&mut index_diags);
 
@@ -169,7 +196,16 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     // Every expression is rendered (or taken from the cache) here, in parallel, so the page
     // pass below only looks them up.
     timings.lap("templates", &mut clock);
-    let math = math_build::prepare(&opts.root, &opts.out_dir(), &config, &lib.papers)?;
+    let exprs = lib
+        .papers
+        .par_iter()
+        .flat_map_iter(|p| {
+            p.summaries()
+                .flat_map(|(_, text)| markdown::math_spans(text))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let math = math::prepare(&opts.root, &opts.out_dir(), &config, exprs)?;
     timings.lap("math (cache, render)", &mut clock);
     let md = markdown::MarkdownContext {
         highlighter: &highlighter,
@@ -238,7 +274,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let mut notes = rendered.math.notes.clone();
     // Even a failed build keeps its rendered math for the next one; a cache that cannot be
     // written only costs time, so it is a warning, not a failure.
-    if let Err(e) = math_build::save_cache(&rendered.math) {
+    if let Err(e) = math::save_cache(&rendered.math) {
         notes.push(format!("math render cache not saved: {e}"));
     }
     rendered.timings.lap("save math cache", &mut clock);

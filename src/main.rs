@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use sitegen::BuildOptions;
 use sitegen::cli::{Cli, Command};
-use sitegen::config::MathEngine;
 use sitegen::import::{ImportOptions, Outcome};
 
 fn main() -> ExitCode {
@@ -29,10 +28,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 base_url: args.base_url.clone(),
                 drafts: args.drafts,
                 strict: args.strict,
-                math_engine: args.math_engine.as_deref().map(|e| match e {
-                    "katex-rs" => MathEngine::KatexRs,
-                    _ => MathEngine::Katex,
-                }),
+                math_engine: args.math_engine,
             };
             let Some(report) = print_findings(sitegen::build(&opts))? else {
                 return Ok(ExitCode::from(1));
@@ -121,7 +117,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(if report.errors() > 0 { 1 } else { 0 }))
         }
         Command::New(args) => {
-            let front = sitegen::content::FrontMatter {
+            let front = sitegen::load::content::FrontMatter {
                 title: args.title,
                 authors: args.authors,
                 venue: args.venue,

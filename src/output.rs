@@ -80,10 +80,10 @@ fn check_replaceable(out: &Path) -> Result<(), Error> {
         return Ok(());
     }
     if !out.is_dir() {
-        return Err(Error::Other(format!(
-            "{}: exists and is not a folder; refusing to replace it",
-            out.display()
-        )));
+        return Err(Error::UnsafeOutput {
+            path: out.to_path_buf(),
+            reason: "it exists and is not a folder".to_owned(),
+        });
     }
     let empty = std::fs::read_dir(out)
         .map_err(|e| Error::io(out, e))?
@@ -92,11 +92,13 @@ fn check_replaceable(out: &Path) -> Result<(), Error> {
     if empty || out.join(MARKER).exists() {
         Ok(())
     } else {
-        Err(Error::Other(format!(
-            "{}: is not a site built by sitegen (no {MARKER}); refusing to replace it. \
-             Remove it or choose another --out",
-            out.display()
-        )))
+        Err(Error::UnsafeOutput {
+            path: out.to_path_buf(),
+            reason: format!(
+                "it is not a site built by sitegen (no {MARKER}); refusing to replace it. \
+                 Remove it or choose another --out"
+            ),
+        })
     }
 }
 

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::content::FrontMatter;
-use crate::library::slugify;
+use crate::index::slugify;
+use crate::load::content::FrontMatter;
 
 /// Why a new paper was not written: the user's to fix (exit 1).
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +106,7 @@ mod tests {
         let path = new_paper(dir.path(), &f).unwrap();
         assert!(path.ends_with("content/papers/attention-is-all-you-need-o-again.md"));
         let text = std::fs::read_to_string(&path).unwrap();
-        let parsed = crate::content::parse_paper(Path::new("x.md"), text).unwrap();
+        let parsed = crate::load::content::parse_paper(Path::new("x.md"), text).unwrap();
         assert_eq!(parsed.front, f);
         assert!(matches!(
             new_paper(dir.path(), &f),

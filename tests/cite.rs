@@ -260,9 +260,10 @@ fn library_bib_parses_and_round_trips_every_paper() {
     let bib_text = std::fs::read_to_string(out.join("library.bib")).expect("library.bib");
     let bib = Bibliography::parse(&bib_text).expect("library.bib is valid BibTeX");
 
-    let (sources, load_diags) = sitegen::content::load(&fixture(), false).expect("fixture loads");
+    let (sources, load_diags) =
+        sitegen::load::content::load(&fixture(), false).expect("fixture loads");
     assert!(load_diags.is_empty());
-    let (lib, _) = sitegen::library::Library::build(sources.papers);
+    let (lib, _) = sitegen::index::Library::build(sources.papers);
     assert_eq!(bib.len(), lib.papers.len());
 
     let keys: Vec<String> = bib.iter().map(|e| e.key.clone()).collect();

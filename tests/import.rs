@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use sitegen::content::{SUMMARY_SEPARATOR, parse_paper};
 use sitegen::import::{ImportOptions, Outcome, import};
-use sitegen::library::Library;
+use sitegen::index::Library;
+use sitegen::load::content::{SUMMARY_SEPARATOR, parse_paper};
 
 const SEED: &str = "tests/fixtures/icml2015.txt";
 

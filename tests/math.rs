@@ -227,7 +227,7 @@ fn rebuild_uses_the_cache_and_is_byte_identical() {
 
 #[test]
 fn without_local_assets_pages_link_the_pinned_cdn_with_one_warning() {
-    if Path::new(sitegen::math_build::DEBIAN_DIST).exists() {
+    if Path::new(sitegen::math::DEBIAN_DIST).exists() {
         eprintln!("skipping: Debian's libjs-katex is installed, so there is no fallback to test");
         return;
     }

@@ -18,9 +18,9 @@
 
 use std::path::Path;
 
-use crate::content::FrontMatter;
 use crate::diag::Diagnostic;
-use crate::library::{Name, derive_key};
+use crate::index::{Name, derive_key};
+use crate::load::content::FrontMatter;
 
 /// One well-formed entry of a dump.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,12 +10,7 @@ use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 use super::{RenderedMarkdown, SourceSpan};
 use crate::diag::Diagnostic;
-
-/// Something that turns TeX into HTML. `Sync` so pages render in parallel.
-pub trait MathRenderer: Sync {
-    /// HTML for `tex`, or the renderer's error message.
-    fn render(&self, tex: &str, display: bool) -> Result<String, String>;
-}
+use crate::math::MathRenderer;
 
 /// Emits the TeX source escaped inside a marked span: what a page shows when no math engine is
 /// configured, and the markup tests compare against.

@@ -4,14 +4,14 @@
 
 pub mod cite;
 pub mod highlight;
-pub mod katex;
 pub mod math;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
 use crate::diag::Diagnostic;
+pub use crate::math::MathRenderer;
 pub use highlight::Highlighter;
-pub use math::{MathRenderer, TexPassthrough};
+pub use math::TexPassthrough;
 
 /// What the markdown stage needs from the rest of the build.
 pub struct MarkdownContext<'a> {

@@ -1,19 +1,24 @@
 //! The build's side of math, where it meets the disk: finds KaTeX's stylesheet and fonts (in the
 //! lookup order of ECOSYSTEM.md), loads the render cache, pre-renders every expression of the
 //! site before the page pass, and saves the cache. It owns no markdown or KaTeX logic
-//! (`markdown::katex` does) and never writes inside the output folder: the cache lives in
+//! (`math::engine` does) and never writes inside the output folder: the cache lives in
 //! `.sitegen-cache/` beside it.
+
+pub mod cache;
+pub mod engine;
+#[cfg(feature = "katex")]
+mod katex_js;
+#[cfg(feature = "katex-rs")]
+mod katex_rs;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use crate::Error;
-use crate::config::Config;
-use crate::config::MathEngine;
-use crate::library::Paper;
-use crate::markdown::katex::{Katex, Prerendered};
+use crate::load::config::Config;
+use crate::load::config::MathEngine;
+use cache::Prerendered;
+use engine::Katex;
 
 /// Where an engine's KaTeX assets come from when nothing local is found: the pinned stylesheet
 /// on a CDN, with its subresource-integrity hash computed from the npm tarball
@@ -50,6 +55,12 @@ const SITE_FONTS: &str = "katex/fonts/";
 /// The cache folder, created beside the output folder.
 pub const CACHE_DIR: &str = ".sitegen-cache";
 
+/// Something that turns TeX into HTML. `Sync` so pages render in parallel.
+pub trait MathRenderer: Sync {
+    /// HTML for `tex`, or the renderer's error message.
+    fn render(&self, tex: &str, display: bool) -> Result<String, String>;
+}
+
 /// Math of a build: the pre-rendered expressions and where pages get the stylesheet.
 #[derive(Debug, Default)]
 pub struct MathBuild {
@@ -77,25 +88,17 @@ impl MathBuild {
     }
 }
 
-/// Collects every expression of `papers`, renders those the cache lacks, and finds the assets.
+/// Renders those of `exprs` (TeX, display) the cache lacks, and finds the assets.
 pub fn prepare(
     root: &Path,
     out_dir: &Path,
     config: &Config,
-    papers: &[Paper],
+    exprs: Vec<(String, bool)>,
 ) -> Result<MathBuild, Error> {
-    let exprs: Vec<(String, bool)> = papers
-        .par_iter()
-        .flat_map_iter(|p| {
-            p.summaries()
-                .flat_map(|(_, text)| crate::markdown::math_spans(text))
-                .collect::<Vec<_>>()
-        })
-        .collect();
     if exprs.is_empty() {
         return Ok(MathBuild::default());
     }
-    let katex = Katex::new(config.math_engine, &config.math_macros).map_err(Error::Other)?;
+    let katex = Katex::new(config.math_engine, &config.math_macros).map_err(Error::MathEngine)?;
     let version = katex.version();
     let cache_file = cache_file(out_dir, katex.namespace());
     let cache = load_cache(&cache_file, &katex);
@@ -237,7 +240,7 @@ pub fn cache_file(out_dir: &Path, namespace: &[u8; 32]) -> PathBuf {
 fn load_cache(path: &Path, katex: &Katex) -> HashMap<[u8; 32], Result<String, String>> {
     std::fs::read(path)
         .ok()
-        .and_then(|bytes| crate::markdown::katex::decode(&bytes, katex.namespace()))
+        .and_then(|bytes| cache::decode(&bytes, katex.namespace()))
         .unwrap_or_default()
 }
 

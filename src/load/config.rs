@@ -41,7 +41,7 @@ pub struct RawMath {
 
 /// The math renderer (`[math] engine`). Each renders one KaTeX version, and pages must load that
 /// version's stylesheet.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum MathEngine {
     /// The `katex` crate: KaTeX 0.16.4 itself, run in QuickJS; output identical to KaTeX's.
@@ -55,8 +55,17 @@ impl MathEngine {
     /// The KaTeX version the engine renders, which its stylesheet must match.
     pub fn katex_version(self) -> &'static str {
         match self {
-            MathEngine::Katex => katex::KATEX_VERSION.trim(),
+            // The version the `katex` crate bundles (a unit test of `math` holds it to that).
+            MathEngine::Katex => "0.16.4",
             MathEngine::KatexRs => "0.18.5",
+        }
+    }
+
+    /// Whether this binary was built with the engine's cargo feature.
+    pub fn is_built_in(self) -> bool {
+        match self {
+            MathEngine::Katex => cfg!(feature = "katex"),
+            MathEngine::KatexRs => cfg!(feature = "katex-rs"),
         }
     }
 

@@ -28,8 +28,8 @@ mod restore;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::content::{FrontMatter, SUMMARY_SEPARATOR};
 use crate::diag::Diagnostic;
+use crate::load::content::{FrontMatter, SUMMARY_SEPARATOR};
 
 pub use dump::{Entry, parse_dump};
 pub use restore::restore;
@@ -162,7 +162,7 @@ fn plan_entry(
     text: &str,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let slug = crate::library::slugify(&entry.front.title);
+    let slug = crate::index::slugify(&entry.front.title);
     if slug.is_empty() {
         diags.push(Diagnostic::error(
             path,
@@ -250,7 +250,7 @@ fn owned_summaries(text: &str) -> Result<Vec<String>, &'static str> {
         Some(true) => {}
     }
     let path = Path::new("existing.md");
-    let paper = crate::content::parse_paper(path, text.to_owned()).map_err(|_| EDITED)?;
+    let paper = crate::load::content::parse_paper(path, text.to_owned()).map_err(|_| EDITED)?;
     Ok(paper
         .summaries
         .iter()

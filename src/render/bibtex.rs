@@ -2,7 +2,7 @@
 //! `library.bib`. It owns the entry layout and LaTeX escaping; it must not read files or decide
 //! keys (the index stage does), and its output is deterministic (sorted by key).
 
-use crate::library::{Library, Paper};
+use crate::index::{Library, Paper};
 
 /// `s` with LaTeX's special characters escaped; non-ASCII text stays UTF-8 (BibLaTeX and
 /// biber read it as is). Runs of `-` are broken up so `--` is not turned into a dash.
@@ -157,7 +157,7 @@ pub fn library(lib: &Library) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::parse_paper;
+    use crate::load::content::parse_paper;
     use std::path::Path;
 
     #[test]

@@ -1,0 +1,393 @@
+//! The index stage: turns loaded papers into a `Library` (papers by key and slug, authors,
+//! keywords, venues, the citation graph) with stable sorted orders, and owns the naming rules
+//! (person names, DBLP keys, slugs, citation texts) and how a cited key resolves. Pure functions
+//! over plain data: it must not touch the disk or produce HTML.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diag::Diagnostic;
+use crate::load::content::SourcePaper;
+use crate::markdown::cite::Citation;
+
+pub mod citations;
+pub mod names;
+pub mod taxonomy;
+
+pub use citations::{Resolution, dblp_url};
+use names::fold;
+pub use names::{Name, derive_key, slugify};
+pub use taxonomy::{Author, Term};
+use taxonomy::{group_authors, group_terms};
+
+/// A paper as the rest of the pipeline sees it.
+#[derive(Debug, Clone)]
+pub struct Paper {
+    pub source: SourcePaper,
+    pub key: String,
+    pub slug: String,
+    pub names: Vec<Name>,
+    /// Indexes into `Library::authors`, in the paper's author order.
+    pub authors: Vec<usize>,
+    pub keywords: Vec<usize>,
+    pub venue: Option<usize>,
+    /// Every `\cite{..}` of the summaries, in file order, with file offsets.
+    pub citations: Vec<Citation>,
+    /// Papers of the list this one cites: sorted, deduplicated, never itself.
+    pub cites: Vec<usize>,
+    /// Papers of the list whose summaries cite this one: sorted, deduplicated.
+    pub cited_by: Vec<usize>,
+    /// Cited DBLP paths that are not in the list (linked to DBLP): sorted, deduplicated.
+    pub external: Vec<String>,
+    /// Cited keys that are not in the list and have nowhere to link to: sorted, deduplicated.
+    pub missing: Vec<String>,
+}
+
+/// The indexed reading list. Every list is in a stable order that does not depend on the order
+/// files were read in.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    /// Sorted by slug.
+    pub papers: Vec<Paper>,
+    /// Sorted by surname.
+    pub authors: Vec<Author>,
+    /// Sorted by slug.
+    pub keywords: Vec<Term>,
+    /// Sorted by slug.
+    pub venues: Vec<Term>,
+    by_key: BTreeMap<String, usize>,
+    /// Alias → the papers claiming it (sorted; several only when papers clash).
+    aliases: BTreeMap<String, Vec<usize>>,
+    /// Last `/` segment of every key and alias → the papers having it (sorted).
+    suffixes: BTreeMap<String, Vec<usize>>,
+}
+
+impl Library {
+    /// Indexes `sources`; problems (duplicate keys or slugs) come back as diagnostics and the
+    /// offending paper is left out.
+    pub fn build(mut sources: Vec<SourcePaper>) -> (Library, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        sources.sort_by(|a, b| a.path.cmp(&b.path));
+        let papers = assign_keys_and_slugs(sources, &mut diags);
+        let mut lib = Library::default();
+        let (authors, author_of) = group_authors(&papers);
+        lib.authors = authors;
+        let keywords = group_terms(papers.iter().map(|p| p.front().keywords.clone()));
+        let venues = group_terms(
+            papers
+                .iter()
+                .map(|p| p.front().venue.clone().into_iter().collect()),
+        );
+        let slot = |terms: &[Term]| -> BTreeMap<String, usize> {
+            terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.slug.clone(), i))
+                .collect()
+        };
+        let (keyword_slot, venue_slot) = (slot(&keywords), slot(&venues));
+        for (i, pending) in papers.into_iter().enumerate() {
+            let authors = pending
+                .names
+                .iter()
+                .map(|n| author_of[&n.identity()])
+                .collect();
+            let term_idx =
+                |slots: &BTreeMap<String, usize>, name: &str| slots.get(&slugify(name)).copied();
+            let kws: Vec<usize> = pending
+                .source
+                .front
+                .keywords
+                .iter()
+                .filter_map(|k| term_idx(&keyword_slot, k))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let venue = pending
+                .source
+                .front
+                .venue
+                .as_deref()
+                .and_then(|v| term_idx(&venue_slot, v));
+            lib.by_key.insert(pending.key.clone(), i);
+            lib.papers.push(Paper {
+                source: pending.source,
+                key: pending.key,
+                slug: pending.slug,
+                names: pending.names,
+                authors,
+                keywords: kws,
+                venue,
+                citations: Vec::new(),
+                cites: Vec::new(),
+                cited_by: Vec::new(),
+                external: Vec::new(),
+                missing: Vec::new(),
+            });
+        }
+        lib.keywords = keywords;
+        lib.venues = venues;
+        lib.link_papers();
+        lib.index_aliases(&mut diags);
+        lib.link_citations(&mut diags);
+        (lib, diags)
+    }
+
+    /// Paper indexes, newest year first, then by title.
+    pub fn newest_first(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.papers.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (pa, pb) = (&self.papers[a], &self.papers[b]);
+            pb.front()
+                .year
+                .cmp(&pa.front().year)
+                .then_with(|| fold(&pa.front().title).cmp(&fold(&pb.front().title)))
+                .then_with(|| pa.slug.cmp(&pb.slug))
+        });
+        order
+    }
+
+    /// The paper with this exact key.
+    pub fn by_key(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+}
+
+impl Paper {
+    pub fn front(&self) -> &crate::load::content::FrontMatter {
+        &self.source.front
+    }
+
+    /// How a citation of this paper reads: "Ioffe 2015", "Ioffe and Szegedy 2015" or
+    /// "Schulman et al. 2015" (surnames without particles).
+    pub fn cite_text(&self) -> String {
+        let year = self.front().year;
+        match self.names.as_slice() {
+            [] => format!("{} {year}", self.key),
+            [a] => format!("{} {year}", a.surname()),
+            [a, b] => format!("{} and {} {year}", a.surname(), b.surname()),
+            [a, ..] => format!("{} et al. {year}", a.surname()),
+        }
+    }
+
+    /// The summaries' markdown, in file order.
+    pub fn summaries(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.source
+            .summaries
+            .iter()
+            .map(|r| (r.start, &self.source.text[r.clone()]))
+    }
+}
+
+struct Pending {
+    source: SourcePaper,
+    key: String,
+    slug: String,
+    names: Vec<Name>,
+}
+
+impl Pending {
+    fn front(&self) -> &crate::load::content::FrontMatter {
+        &self.source.front
+    }
+}
+
+/// Keys (explicit or derived, derived clashes suffixed `a`, `b`) and slugs; explicit duplicates
+/// are errors. Returns the kept papers sorted by slug.
+fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>) -> Vec<Pending> {
+    let mut pending: Vec<Pending> = sources
+        .into_iter()
+        .map(|source| {
+            let names: Vec<Name> = source
+                .front
+                .authors
+                .iter()
+                .map(|a| Name::parse(a))
+                .collect();
+            let key = source
+                .front
+                .key
+                .clone()
+                .unwrap_or_else(|| derive_key(&names, source.front.year));
+            let slug = slugify(&source.front.title);
+            Pending {
+                source,
+                key,
+                slug,
+                names,
+            }
+        })
+        .collect();
+
+    // Derived keys that clash get a, b, ... in path order, like DBLP's disambiguation.
+    let mut derived: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, p) in pending.iter().enumerate() {
+        if p.source.front.key.is_none() {
+            derived.entry(p.key.clone()).or_default().push(i);
+        }
+    }
+    let explicit: BTreeSet<String> = pending
+        .iter()
+        .filter(|p| p.source.front.key.is_some())
+        .map(|p| p.key.clone())
+        .collect();
+    for (key, idxs) in derived {
+        if idxs.len() < 2 && !explicit.contains(&key) {
+            continue;
+        }
+        for (n, &i) in idxs.iter().enumerate() {
+            let suffix = char::from(b'a' + (n % 26) as u8);
+            let p = &mut pending[i];
+            p.key = format!("{key}{suffix}");
+            diags.push(Diagnostic::warning(
+                &p.source.path,
+                &p.source.text,
+                p.source.field_offset("authors"),
+                format!(
+                    "derived key `{key}` is shared by several papers; this one is `{}` (set `key` to choose)",
+                    p.key
+                ),
+            ));
+        }
+    }
+
+    let mut kept: Vec<Pending> = Vec::new();
+    let mut keys: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
+    let mut slugs: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
+    for p in pending {
+        let mut bad = false;
+        if let Some(first) = keys.get(&p.key) {
+            diags.push(Diagnostic::error(
+                &p.source.path,
+                &p.source.text,
+                p.source.field_offset("key"),
+                format!(
+                    "duplicate key `{}`: already used by {}",
+                    p.key,
+                    first.display()
+                ),
+            ));
+            bad = true;
+        }
+        if p.slug.is_empty() {
+            diags.push(Diagnostic::error(
+                &p.source.path,
+                &p.source.text,
+                p.source.field_offset("title"),
+                "the title gives an empty slug: it needs at least one letter or digit",
+            ));
+            bad = true;
+        } else if let Some(first) = slugs.get(&p.slug) {
+            diags.push(Diagnostic::error(
+                &p.source.path,
+                &p.source.text,
+                p.source.field_offset("title"),
+                format!(
+                    "duplicate slug `{}`: {} has a title with the same URL",
+                    p.slug,
+                    first.display()
+                ),
+            ));
+            bad = true;
+        }
+        if !bad {
+            keys.insert(p.key.clone(), p.source.path.clone());
+            slugs.insert(p.slug.clone(), p.source.path.clone());
+            kept.push(p);
+        }
+    }
+    kept.sort_by(|a, b| a.slug.cmp(&b.slug));
+    kept
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::load::content::parse_paper;
+    use std::path::Path;
+
+    pub(super) fn paper(path: &str, front: &str) -> SourcePaper {
+        parse_paper(Path::new(path), format!("+++\n{front}\n+++\nbody\n")).unwrap()
+    }
+
+    #[test]
+    fn groups_people_keywords_and_venues() {
+        let (lib, diags) = Library::build(vec![
+            paper(
+                "b.md",
+                "title = \"B\"\nauthors = [\"Zoe Muller\", \"Li, Yujia\"]\nyear = 2014\nkeywords = [\"Deep Learning\"]\nvenue = \"ICML\"",
+            ),
+            paper(
+                "a.md",
+                "title = \"A\"\nauthors = [\"Müller, Zoë\"]\nyear = 2015\nkeywords = [\"deep learning\", \"RL\"]\nvenue = \"ICML\"",
+            ),
+        ]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let shown: Vec<String> = lib.authors.iter().map(|a| a.name.display()).collect();
+        assert_eq!(shown, ["Yujia Li", "Zoë Müller"]);
+        assert_eq!(lib.authors[1].slug, "zoe-muller");
+        // Newest first inside a person's list.
+        let titles: Vec<&str> = lib.authors[1]
+            .papers
+            .iter()
+            .map(|&p| lib.papers[p].front().title.as_str())
+            .collect();
+        assert_eq!(titles, ["A", "B"]);
+        let kws: Vec<&str> = lib.keywords.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(
+            kws,
+            ["deep learning", "RL"],
+            "first spelling in slug order of papers"
+        );
+        assert_eq!(lib.keywords[0].papers.len(), 2);
+        assert_eq!(lib.venues.len(), 1);
+        assert_eq!(lib.coauthors(1), vec![(0, 1)]);
+    }
+
+    #[test]
+    fn people_who_slug_alike_get_distinct_pages() {
+        let build = || {
+            Library::build(vec![paper(
+                "a.md",
+                "title = \"A\"\nauthors = [\"Jean-Luc Picard\", \"Picard, Jean Luc\", \"JEAN LUC PICARD\"]\nyear = 2015",
+            )])
+            .0
+        };
+        let lib = build();
+        let slugs: Vec<&str> = lib.authors.iter().map(|a| a.slug.as_str()).collect();
+        assert_eq!(slugs, ["jean-luc-picard", "jean-luc-picard-2"]);
+        assert_eq!(lib.authors[0].name.display(), "Jean Luc Picard");
+        assert_eq!(lib.authors[1].name.display(), "Jean-Luc Picard");
+        assert_eq!(lib.papers[0].authors, [1, 0, 0]);
+        let again: Vec<String> = build().authors.iter().map(|a| a.slug.clone()).collect();
+        assert_eq!(again, slugs, "stable");
+    }
+
+    #[test]
+    fn duplicate_keys_and_slugs() {
+        let (lib, diags) = Library::build(vec![
+            paper("a.md", "title = \"A\"\nauthors = [\"X, Y\"]\nyear = 2015"),
+            paper("b.md", "title = \"B\"\nauthors = [\"X, Y\"]\nyear = 2015"),
+            paper(
+                "c.md",
+                "title = \"C\"\nauthors = [\"Q, R\"]\nyear = 2015\nkey = \"K\"",
+            ),
+            paper(
+                "d.md",
+                "title = \"D\"\nauthors = [\"Q, R\"]\nyear = 2015\nkey = \"K\"",
+            ),
+            paper("e.md", "title = \"a!\"\nauthors = [\"Q, R\"]\nyear = 2011"),
+        ]);
+        let keys: Vec<&str> = lib.papers.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["X15a", "X15b", "K"]);
+        let msgs: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{}:{} {}", d.path.display(), d.line, d.message))
+            .collect();
+        assert_eq!(msgs.len(), 4, "{msgs:#?}");
+        assert!(msgs[2].starts_with("d.md:5 duplicate key `K`"), "{msgs:#?}");
+        assert!(
+            msgs[3].starts_with("e.md:2 duplicate slug `a`"),
+            "{msgs:#?}"
+        );
+    }
+}

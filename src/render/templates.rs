@@ -1,0 +1,120 @@
+//! Tera: the built-in templates (compiled into the binary, overridden by a site's own by name),
+//! template errors with Tera's explanation, and the one place a context becomes page bytes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use super::OutputFile;
+use super::context::{Page, PageMeta, SiteCtx};
+use super::route::Route;
+
+/// Templates shipped in the binary; a site's `templates/` overrides any of them by name.
+pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    (
+        "paper_item.html",
+        include_str!("../../templates/paper_item.html"),
+    ),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("paper.html", include_str!("../../templates/paper.html")),
+    ("authors.html", include_str!("../../templates/authors.html")),
+    ("author.html", include_str!("../../templates/author.html")),
+    (
+        "keywords.html",
+        include_str!("../../templates/keywords.html"),
+    ),
+    ("keyword.html", include_str!("../../templates/keyword.html")),
+    ("venues.html", include_str!("../../templates/venues.html")),
+    ("venue.html", include_str!("../../templates/venue.html")),
+    ("404.html", include_str!("../../templates/404.html")),
+    ("atom.xml", include_str!("../../templates/atom.xml")),
+    ("sitemap.xml", include_str!("../../templates/sitemap.xml")),
+    ("robots.txt", include_str!("../../templates/robots.txt")),
+];
+
+/// Broken templates: the user's to fix, reported with Tera's own explanation.
+#[derive(Debug, thiserror::Error)]
+#[error("template {name}: {message}")]
+pub struct TemplateError {
+    pub name: String,
+    pub message: String,
+}
+
+fn template_error(name: &str, err: &tera::Error) -> TemplateError {
+    // Tera's Display holds the location; its source chain holds the cause.
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    TemplateError {
+        name: name.to_owned(),
+        message,
+    }
+}
+
+/// Builds the template set: built-ins, overridden by the site's files of the same name.
+pub fn templates(site_templates: &BTreeMap<String, String>) -> Result<Tera, TemplateError> {
+    let mut all: BTreeMap<&str, &str> = BUILTIN_TEMPLATES.iter().copied().collect();
+    for (name, text) in site_templates {
+        all.insert(name, text);
+    }
+    let mut tera = Tera::new();
+    tera.add_raw_templates(all)
+        .map_err(|e| template_error("templates/", &e))?;
+    Ok(tera)
+}
+
+pub(super) struct PageRenderer<'a> {
+    pub(super) tera: &'a Tera,
+    pub(super) site: &'a SiteCtx,
+}
+
+impl PageRenderer<'_> {
+    /// Renders a file that is not a page (feed, sitemap) at site path `path`.
+    pub(super) fn file<T: Serialize>(
+        &self,
+        route: Route<'_>,
+        template: &str,
+        data: &T,
+    ) -> Result<OutputFile, TemplateError> {
+        let mut ctx = Context::from_serialize(data).map_err(|e| template_error(template, &e))?;
+        ctx.insert("site", self.site);
+        let text = self
+            .tera
+            .render(template, &ctx)
+            .map_err(|e| template_error(template, &e))?;
+        Ok(OutputFile {
+            path: route.file(),
+            contents: text.into_bytes(),
+        })
+    }
+
+    /// Renders `template` for the page at `route`.
+    pub(super) fn page<T: Serialize>(
+        &self,
+        route: Route<'_>,
+        template: &str,
+        mut page: PageMeta,
+        data: T,
+    ) -> Result<OutputFile, TemplateError> {
+        page.canonical = format!("{}{}", self.site.origin, page.url);
+        let ctx = Context::from_serialize(&Page {
+            site: self.site,
+            page,
+            data,
+        })
+        .map_err(|e| template_error(template, &e))?;
+        let html = self
+            .tera
+            .render(template, &ctx)
+            .map_err(|e| template_error(template, &e))?;
+        Ok(OutputFile {
+            path: route.file(),
+            contents: html.into_bytes(),
+        })
+    }
+}
