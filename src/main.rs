@@ -127,6 +127,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 aliases: Vec::new(),
                 url: args.url,
                 draft: false,
+                ..Default::default()
             };
             match sitegen::scaffold::new_paper(&args.root.root, &front) {
                 Ok(path) => {

@@ -86,6 +86,7 @@ mod tests {
             aliases: vec![],
             url: None,
             draft: false,
+            ..Default::default()
         }
     }
 

@@ -196,6 +196,7 @@ fn parse_entry(lines: &[Line]) -> Result<(Entry, usize), Problem> {
             aliases: Vec::new(),
             url: None,
             draft: false,
+            ..Default::default()
         },
         summary: summary.to_owned(),
         line: title.no,

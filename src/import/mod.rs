@@ -318,6 +318,7 @@ mod tests {
             aliases: Vec::new(),
             url: None,
             draft: false,
+            ..Default::default()
         }
     }
 

@@ -11,6 +11,7 @@ use crate::markdown::cite::Citation;
 
 pub mod citations;
 pub mod names;
+pub mod related;
 pub mod taxonomy;
 
 pub use citations::{Resolution, dblp_url};

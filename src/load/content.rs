@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 use walkdir::WalkDir;
 
 use crate::diag::Diagnostic;
+pub use crate::load::fields::{Date, SummaryBy};
+use crate::load::fields::{check_arxiv, check_doi, check_link};
 
 /// The line that separates two summaries of the same paper in one file.
 pub const SUMMARY_SEPARATOR: &str = "<!-- next summary -->";
 
 /// The fields a paper's front matter may hold; anything else is an error.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     pub title: String,
@@ -31,6 +33,24 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// A PDF of the paper (http(s) or a link relative to the site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf: Option<String>,
+    /// An arXiv identifier such as `1502.02761`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arxiv: Option<String>,
+    /// A DOI such as `10.1145/3065386`, without the resolver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doi: Option<String>,
+    /// The paper's code (http(s) or relative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Who wrote the summary, or one name per summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary_by: Option<SummaryBy>,
+    /// When the summary was added to the list (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added: Option<Date>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub draft: bool,
 }
@@ -184,10 +204,10 @@ fn tidy(message: &str) -> String {
     format!("front matter: {}", message.trim())
 }
 
-/// Required fields that parse but say nothing.
+/// Fields that parse but say nothing, or hold a link, id or name list that cannot be right.
 fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut empty = |field: &str, what: &str| {
+    let mut bad = |field: &str, what: &str| {
         out.push(Diagnostic::error(
             &paper.path,
             &paper.text,
@@ -196,13 +216,50 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
         ));
     };
     if paper.front.title.trim().is_empty() {
-        empty("title", "`title` is empty");
+        bad("title", "`title` is empty");
     }
     if paper.front.authors.iter().all(|a| a.trim().is_empty()) {
-        empty("authors", "`authors` lists no author");
+        bad("authors", "`authors` lists no author");
     } else if paper.front.authors.iter().any(|a| a.trim().is_empty()) {
         // A nameless person would get a page without a name or a slug.
-        empty("authors", "`authors` has an empty name");
+        bad("authors", "`authors` has an empty name");
+    }
+    let front = &paper.front;
+    let links = [
+        ("url", &front.url),
+        ("pdf", &front.pdf),
+        ("code", &front.code),
+    ];
+    for (field, value) in links {
+        if let Some(Err(why)) = value.as_deref().map(check_link) {
+            bad(field, &format!("`{field}` {why}"));
+        }
+    }
+    if let Some(Err(why)) = front.arxiv.as_deref().map(check_arxiv) {
+        bad("arxiv", &format!("`arxiv`: {why}"));
+    }
+    if let Some(Err(why)) = front.doi.as_deref().map(check_doi) {
+        bad("doi", &format!("`doi`: {why}"));
+    }
+    match &front.summary_by {
+        Some(SummaryBy::One(name)) if name.trim().is_empty() => {
+            bad("summary_by", "`summary_by` is empty");
+        }
+        Some(SummaryBy::PerSummary(names)) if names.len() != paper.summaries.len() => {
+            let n = paper.summaries.len();
+            bad(
+                "summary_by",
+                &format!(
+                    "`summary_by` names {} writers but the file has {n} summar{} (separated by `{SUMMARY_SEPARATOR}`): give one name per summary, or a single name",
+                    names.len(),
+                    if n == 1 { "y" } else { "ies" }
+                ),
+            );
+        }
+        Some(SummaryBy::PerSummary(names)) if names.iter().any(|n| n.trim().is_empty()) => {
+            bad("summary_by", "`summary_by` has an empty name");
+        }
+        _ => {}
     }
     out
 }
@@ -352,6 +409,38 @@ mod tests {
         assert!(d.message.contains("missing front matter"));
         let d = &parse("+++\ntitle = \"A\"\n").unwrap_err()[0];
         assert!(d.message.contains("missing front matter"));
+    }
+
+    #[test]
+    fn link_fields_dates_and_writers() {
+        let ok = "+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2015\npdf = \"https://x.org/a.pdf\"\narxiv = \"1502.02761\"\ndoi = \"10.1145/3065386\"\ncode = \"https://github.com/a/b\"\nsummary_by = \"Ada\"\nadded = 2024-05-31\n+++\n";
+        let p = parse(ok).unwrap();
+        assert_eq!(p.front.added.unwrap().to_string(), "2024-05-31");
+        assert_eq!(p.front.summary_by.unwrap().of(3), Some("Ada"));
+        let yaml = "---\ntitle: A\nauthors: [B]\nyear: 2015\nadded: 2024-02-29\nsummary_by: [Ada]\n---\n";
+        let p = parse(yaml).unwrap();
+        assert_eq!(p.front.added.unwrap().to_string(), "2024-02-29");
+        let cases = [
+            ("pdf = \"javascript:alert(1)\"", 5, "`pdf` `javascript:alert(1)` uses `javascript:`"),
+            ("code = \"file:///x\"", 5, "`code`"),
+            ("url = \"ftp://x.org\"", 5, "`url`"),
+            ("arxiv = \"arXiv:1502.02761\"", 5, "not an arXiv id"),
+            ("doi = \"https://doi.org/10.1/x\"", 5, "not a DOI"),
+            ("added = \"2024-02-30\"", 5, "not a day of that month"),
+            ("added = \"31/05/2024\"", 5, "YYYY-MM-DD"),
+            ("added = 2024-05-31T10:00:00", 5, "has a time"),
+            ("summary_by = [\"A\", \"B\"]", 5, "names 2 writers but the file has 1 summary"),
+            ("summary_by = \" \"", 5, "`summary_by` is empty"),
+        ];
+        for (field, line, message) in cases {
+            let text = format!("+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2015\n{field}\n+++\n");
+            let d = &parse(&text).unwrap_err()[0];
+            assert_eq!(d.line, line, "{field}: {d}");
+            assert!(d.message.contains(message), "{field}: {d}");
+        }
+        let d = &parse("---\ntitle: A\nauthors: [B]\nyear: 2015\nadded: May 2024\n---\n").unwrap_err()[0];
+        assert_eq!(d.line, 5, "{d}");
+        assert!(d.message.contains("YYYY-MM-DD"), "{d}");
     }
 
     #[test]

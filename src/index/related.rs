@@ -1,0 +1,153 @@
+//! Related papers: for every paper, the few others closest to it by a score over what the
+//! library already knows (keywords, citations, authors). Pure arithmetic over the `Library`; it
+//! must not decide how related papers are shown.
+//!
+//! The score of papers `a` and `b` (documented in the README) is the sum of
+//! - for every keyword they share, `ln(N / n)`, where `N` is the number of papers and `n` the
+//!   number carrying the keyword: a rare keyword says much, one on every paper says nothing;
+//! - `1` for every paper whose summary cites both (co-citation);
+//! - `1` for every reference both cite, in the list or on DBLP (shared references);
+//! - `1` if one cites the other;
+//! - `1.5` for every author they share.
+//!
+//! A paper is shown as related only when its score reaches `THRESHOLD`, and at most `MAX_RELATED`
+//! are kept, best first (ties by library order, so the result is deterministic).
+
+use std::collections::BTreeMap;
+
+use super::Library;
+
+/// How many related papers a paper page lists at most.
+pub const MAX_RELATED: usize = 5;
+/// The least score worth showing: one shared author, one shared keyword carried by at most a
+/// third of the papers (`ln 3 ≈ 1.1`), or one shared citation.
+pub const THRESHOLD: f64 = 1.0;
+const AUTHOR_WEIGHT: f64 = 1.5;
+const CITATION_WEIGHT: f64 = 1.0;
+
+impl Library {
+    /// For every paper (by index), its related papers, best first, with their scores.
+    pub fn related(&self) -> Vec<Vec<(usize, f64)>> {
+        let n = self.papers.len();
+        let idf: Vec<f64> = self
+            .keywords
+            .iter()
+            .map(|k| (n as f64 / k.papers.len().max(1) as f64).ln())
+            .collect();
+        // External references are keys, not papers: group the papers citing each one.
+        let mut external: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, p) in self.papers.iter().enumerate() {
+            for key in &p.external {
+                external.entry(key).or_default().push(i);
+            }
+        }
+        (0..n)
+            .map(|a| {
+                let mut score: BTreeMap<usize, f64> = BTreeMap::new();
+                let mut add = |b: usize, w: f64| {
+                    if b != a && w > 0.0 {
+                        *score.entry(b).or_default() += w;
+                    }
+                };
+                let paper = &self.papers[a];
+                for &k in &paper.keywords {
+                    if idf[k] > 0.0 {
+                        self.keywords[k].papers.iter().for_each(|&b| add(b, idf[k]));
+                    }
+                }
+                for &author in &paper.authors {
+                    let others = &self.authors[author].papers;
+                    others.iter().for_each(|&b| add(b, AUTHOR_WEIGHT));
+                }
+                for &citer in &paper.cited_by {
+                    let cited = &self.papers[citer].cites;
+                    cited.iter().for_each(|&b| add(b, CITATION_WEIGHT));
+                    add(citer, CITATION_WEIGHT);
+                }
+                for &r in &paper.cites {
+                    let citers = &self.papers[r].cited_by;
+                    citers.iter().for_each(|&b| add(b, CITATION_WEIGHT));
+                    add(r, CITATION_WEIGHT);
+                }
+                for key in &paper.external {
+                    external[key.as_str()]
+                        .iter()
+                        .for_each(|&b| add(b, CITATION_WEIGHT));
+                }
+                let mut best: Vec<(usize, f64)> = score
+                    .into_iter()
+                    .filter(|&(_, s)| s >= THRESHOLD)
+                    .collect();
+                best.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+                best.truncate(MAX_RELATED);
+                best
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Library;
+    use super::super::tests::paper;
+
+    fn titles(lib: &Library, of: usize) -> Vec<String> {
+        lib.related()[of]
+            .iter()
+            .map(|&(i, _)| lib.papers[i].front().title.clone())
+            .collect()
+    }
+
+    #[test]
+    fn rare_keywords_count_and_common_ones_do_not() {
+        let (lib, _) = Library::build(vec![
+            paper("a.md", "title = \"A\"\nauthors = [\"P, A\"]\nyear = 2015\nkeywords = [\"dblp\", \"gan\"]"),
+            paper("b.md", "title = \"B\"\nauthors = [\"Q, B\"]\nyear = 2015\nkeywords = [\"dblp\", \"gan\"]"),
+            paper("c.md", "title = \"C\"\nauthors = [\"R, C\"]\nyear = 2015\nkeywords = [\"dblp\"]"),
+            paper("d.md", "title = \"D\"\nauthors = [\"S, D\"]\nyear = 2015\nkeywords = [\"dblp\", \"rl\"]"),
+        ]);
+        // `dblp` is on every paper: C shares only it with A, so C is not related to A.
+        assert_eq!(titles(&lib, 0), ["B"]);
+        assert!(titles(&lib, 2).is_empty());
+        let score = lib.related()[0][0].1;
+        assert!((score - 2f64.ln()).abs() < 1e-9, "ln(4/2): {score}");
+    }
+
+    #[test]
+    fn authors_and_citations_add_up_and_order_is_best_first() {
+        let (lib, _) = Library::build(vec![
+            paper("a.md", "title = \"A\"\nauthors = [\"P, A\"]\nyear = 2015\nkey = \"A\""),
+            paper("b.md", "title = \"B\"\nauthors = [\"P, A\", \"Q, B\"]\nyear = 2015\nkey = \"B\""),
+            paper("c.md", "title = \"C\"\nauthors = [\"Q, B\"]\nyear = 2015\nkey = \"C\""),
+            paper("d.md", "title = \"D\"\nauthors = [\"Z, Z\"]\nyear = 2015\nkey = \"D\""),
+        ]);
+        // B shares an author with A (1.5); C shares one with B only; D nothing.
+        assert_eq!(titles(&lib, 0), ["B"]);
+        assert_eq!(titles(&lib, 1), ["A", "C"]);
+        assert!(titles(&lib, 3).is_empty());
+    }
+
+    #[test]
+    fn co_citation_direct_citation_and_shared_references() {
+        let p = |path: &str, key: &str, body: &str| {
+            crate::load::content::parse_paper(
+                std::path::Path::new(path),
+                format!("+++\ntitle = \"{key}\"\nauthors = [\"{key}, X\"]\nyear = 2015\nkey = \"{key}\"\n+++\n{body}\n"),
+            )
+            .unwrap()
+        };
+        let (lib, _) = Library::build(vec![
+            p("a.md", "A", "no citations"),
+            p("b.md", "B", "no citations"),
+            p("c.md", "C", "Both \\cite{A} and \\cite{B}."),
+            p("d.md", "D", "Also \\cite{A} and \\cite{B}."),
+        ]);
+        let related = lib.related();
+        // A and B: co-cited by C and D (2). A and C: C cites A (1), shares reference... no.
+        assert_eq!(titles(&lib, 0), ["B", "C", "D"]);
+        assert!((related[0][0].1 - 2.0).abs() < 1e-9, "{:?}", related[0]);
+        // C and D cite the same two papers: two shared references.
+        assert_eq!(titles(&lib, 2)[0], "D");
+        assert!((related[2][0].1 - 2.0).abs() < 1e-9, "{:?}", related[2]);
+    }
+}
