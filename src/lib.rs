@@ -13,6 +13,7 @@ pub mod math;
 pub mod output;
 pub mod render;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +63,9 @@ pub enum Error {
     },
     #[error("cannot listen for Ctrl-C: {0}")]
     Signal(#[source] std::io::Error),
+    /// Pagefind could not index the records.
+    #[error("search index: {0}")]
+    Search(String),
     #[error("the first build stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -147,6 +151,8 @@ pub struct Rendered {
     pub diagnostics: Vec<Diagnostic>,
     /// Pre-rendered math (saved to the render cache by `build`) and the KaTeX assets.
     pub math: math::MathBuild,
+    /// The search index, to keep in the cache when it was built afresh.
+    pub search: Option<search::SearchBuild>,
     pub timings: Timings,
 }
 
@@ -173,6 +179,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
                 pages: 0,
                 diagnostics: vec![diag],
                 math: math::MathBuild::default(),
+                search: None,
                 timings: Timings::default(),
             });
         }
@@ -224,9 +231,27 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     diagnostics.append(&mut render_diags);
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
     files.push(render::library_bib(&lib));
+    let mut search = search::build(&search::records(&lib, &config), &opts.out_dir())?;
+    files.append(&mut search.files);
+    timings.lap(
+        if search.cached {
+            "search (cached)"
+        } else {
+            "search (index)"
+        },
+        &mut clock,
+    );
 
     files.push(generated("style.css", include_str!("../static/style.css")));
     files.push(generated("highlight.css", &markdown::Highlighter::css()));
+    files.push(generated(
+        &render::Route::Favicon.file(),
+        include_str!("../static/favicon.svg"),
+    ));
+    files.push(generated(
+        &render::Route::Script.file(),
+        include_str!("../static/site.js"),
+    ));
     files.push(generated(output::MARKER, ""));
     if let Some(cname) = &config.cname {
         files.push(generated("CNAME", &format!("{cname}\n")));
@@ -250,6 +275,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         pages,
         diagnostics,
         math,
+        search: Some(search),
         timings,
     })
 }
@@ -278,6 +304,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         notes.push(format!("math render cache not saved: {e}"));
     }
     rendered.timings.lap("save math cache", &mut clock);
+    if let Some(Err(e)) = rendered.search.as_ref().map(search::save_cache) {
+        notes.push(format!("search index cache not saved: {e}"));
+    }
     Ok(rendered.into_report(written, start, notes))
 }
 

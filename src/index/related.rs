@@ -105,12 +105,14 @@ mod tests {
             paper("b.md", "title = \"B\"\nauthors = [\"Q, B\"]\nyear = 2015\nkeywords = [\"dblp\", \"gan\"]"),
             paper("c.md", "title = \"C\"\nauthors = [\"R, C\"]\nyear = 2015\nkeywords = [\"dblp\"]"),
             paper("d.md", "title = \"D\"\nauthors = [\"S, D\"]\nyear = 2015\nkeywords = [\"dblp\", \"rl\"]"),
+            paper("e.md", "title = \"E\"\nauthors = [\"T, E\"]\nyear = 2015\nkeywords = [\"dblp\"]"),
+            paper("f.md", "title = \"F\"\nauthors = [\"U, F\"]\nyear = 2015\nkeywords = [\"dblp\", \"rl\"]"),
         ]);
         // `dblp` is on every paper: C shares only it with A, so C is not related to A.
         assert_eq!(titles(&lib, 0), ["B"]);
         assert!(titles(&lib, 2).is_empty());
         let score = lib.related()[0][0].1;
-        assert!((score - 2f64.ln()).abs() < 1e-9, "ln(4/2): {score}");
+        assert!((score - 3f64.ln()).abs() < 1e-9, "ln(6/2): {score}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod cite;
 pub mod highlight;
 pub mod math;
+pub mod outline;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
@@ -26,6 +27,10 @@ pub struct MarkdownContext<'a> {
 pub struct RenderedMarkdown {
     pub html: String,
     pub has_math: bool,
+    /// Fenced or indented code: the page needs the highlight stylesheet.
+    pub has_code: bool,
+    /// The headings, with ids, when there are enough for a table of contents (else empty).
+    pub headings: Vec<outline::Heading>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -41,17 +46,6 @@ pub struct SourceSpan<'a> {
 /// The level a summary's top headings get: the page has its `h1` (the title) and an `h2` per
 /// summary, so a summary's own `#` or `###` starts at `h3` and no level is skipped.
 const SUMMARY_TOP_HEADING: i32 = 3;
-
-/// How far to move every heading of `markdown` so its highest one lands on `SUMMARY_TOP_HEADING`.
-fn heading_shift(markdown: &str) -> i32 {
-    Parser::new_ext(markdown, options())
-        .filter_map(|event| match event {
-            Event::Start(Tag::Heading { level, .. }) => Some(level as i32),
-            _ => None,
-        })
-        .min()
-        .map_or(0, |top| SUMMARY_TOP_HEADING - top)
-}
 
 fn shift_heading(event: Event<'_>, shift: i32) -> Event<'_> {
     let moved = |level: HeadingLevel| {
@@ -98,17 +92,35 @@ pub fn options() -> Options {
 
 /// Renders `markdown` (a summary, which starts at `span.offset` of its file) to HTML.
 pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
+    render_summary(markdown, span, cx, "")
+}
+
+/// `render`, with heading ids starting with `id_prefix` (unique when a page has several
+/// summaries).
+pub fn render_summary(
+    markdown: &str,
+    span: &SourceSpan<'_>,
+    cx: &MarkdownContext<'_>,
+    id_prefix: &str,
+) -> RenderedMarkdown {
     let mut out = RenderedMarkdown::default();
+    let shape = outline::shape(markdown);
+    let mut headings = Vec::new();
     let events = Parser::new_ext(markdown, options()).into_offset_iter();
     let events = math::BracketMath::new(events, markdown);
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
-    let shift = heading_shift(markdown);
+    let shift = shape
+        .top_level
+        .map_or(0, |top| SUMMARY_TOP_HEADING - top);
     let events = events.map(|event| shift_heading(event, shift));
+    let events = outline::Anchors::new(events, &shape, id_prefix, &mut headings);
     let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut html_out, events);
     out.html = html_out;
+    out.has_code = shape.has_code;
+    out.headings = headings;
     out
 }
 

@@ -225,14 +225,19 @@ fn css_version(css: &str) -> Option<&str> {
     Some(&css[start..start + len])
 }
 
-/// `.sitegen-cache/math-<namespace>.bin` beside `out_dir`, never inside it.
-pub fn cache_file(out_dir: &Path, namespace: &[u8; 32]) -> PathBuf {
+/// `.sitegen-cache/` beside `out_dir`, never inside it: the build caches' folder.
+pub fn cache_dir(out_dir: &Path) -> PathBuf {
     let parent = match out_dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    parent.join(CACHE_DIR)
+}
+
+/// `.sitegen-cache/math-<namespace>.bin` beside `out_dir`, never inside it.
+pub fn cache_file(out_dir: &Path, namespace: &[u8; 32]) -> PathBuf {
     let hex: String = namespace[..8].iter().map(|b| format!("{b:02x}")).collect();
-    parent.join(CACHE_DIR).join(format!("math-{hex}.bin"))
+    cache_dir(out_dir).join(format!("math-{hex}.bin"))
 }
 
 /// The cache's entries; empty when the file is missing, unreadable or not for this namespace

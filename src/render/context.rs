@@ -19,6 +19,11 @@ pub(super) struct SiteCtx {
     pub(super) feed_url: String,
     pub(super) style_url: String,
     pub(super) highlight_url: String,
+    pub(super) favicon_url: String,
+    /// Pagefind's folder, and the site's script (it loads Pagefind's UI when the reader starts a
+    /// search).
+    pub(super) search_url: String,
+    pub(super) script_url: String,
     /// Where pages with math load KaTeX's stylesheet from (None: the site has no math CSS).
     pub(super) math_css_url: Option<String>,
     /// SRI hash of `math_css_url` when it is a CDN copy.
@@ -46,6 +51,8 @@ pub(super) struct PageMeta {
     /// Which nav entry is current: `papers`, `authors`, `keywords`, `venues` or empty.
     pub(super) section: &'static str,
     pub(super) has_math: bool,
+    /// The page shows code blocks: it links the highlight stylesheet.
+    pub(super) has_code: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,6 +73,8 @@ pub(super) struct PaperItem {
     pub(super) venue: Option<Link>,
     pub(super) authors: Vec<Link>,
     pub(super) keywords: Vec<Link>,
+    /// The first sentence of the first summary, as HTML (math rendered).
+    pub(super) excerpt: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -77,23 +86,34 @@ pub(super) struct Page<'a, T: Serialize> {
 }
 
 #[derive(Serialize)]
-pub(super) struct IndexCtx {
-    pub(super) papers: Vec<PaperItem>,
-}
-
-#[derive(Serialize)]
 pub(super) struct PaperCtx {
     pub(super) paper: PaperItem,
     /// Rendered summaries, in file order.
-    pub(super) summaries: Vec<String>,
+    pub(super) summaries: Vec<SummaryView>,
     pub(super) external_url: Option<String>,
+    /// The row of buttons (paper, PDF, arXiv, DOI, code), in that order.
+    pub(super) links: Vec<Link>,
+    /// `added`, as `YYYY-MM-DD`.
+    pub(super) added: Option<String>,
     /// What the summaries cite: papers of the list, then DBLP links, then missing keys.
     pub(super) references: Vec<Reference>,
     /// Papers of the list whose summaries cite this one.
     pub(super) cited_by: Vec<PaperItem>,
+    /// The closest papers by `Library::related`'s score, best first.
+    pub(super) related: Vec<PaperItem>,
     /// This paper's BibTeX entry, as `library.bib` has it.
     pub(super) bibtex: String,
     pub(super) bib_url: String,
+}
+
+/// One summary of a paper page.
+#[derive(Debug, Serialize)]
+pub(super) struct SummaryView {
+    pub(super) html: String,
+    /// Who wrote it (`summary_by`).
+    pub(super) by: Option<String>,
+    /// Its headings, when it has enough for a table of contents (else empty).
+    pub(super) toc: Vec<crate::markdown::outline::Heading>,
 }
 
 /// One entry of a paper's references.
@@ -141,8 +161,16 @@ pub(super) struct EmptyCtx {}
 
 #[derive(Serialize)]
 pub(super) struct SitemapCtx {
-    /// Absolute URLs, sorted.
-    pub(super) urls: Vec<String>,
+    /// Sorted by URL.
+    pub(super) urls: Vec<SitemapUrl>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SitemapUrl {
+    /// Absolute URL.
+    pub(super) loc: String,
+    /// `YYYY-MM-DD`, from the paper's `added` date.
+    pub(super) lastmod: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -176,6 +204,7 @@ pub(super) fn meta(title: &str, description: &str, url: String, section: &'stati
         url,
         section,
         has_math: false,
+        has_code: false,
     }
 }
 
@@ -215,5 +244,6 @@ pub(super) fn paper_item(
         venue: paper.venue.map(|v| link(venues, v)),
         authors: paper.authors.iter().map(|&a| link(authors, a)).collect(),
         keywords: paper.keywords.iter().map(|&k| link(keywords, k)).collect(),
+        excerpt: None,
     }
 }

@@ -30,7 +30,7 @@ pub(super) fn feed(
             FeedEntry {
                 title: item.title.clone(),
                 url: Route::Paper(&lib.papers[i].slug).absolute(config),
-                updated: year_timestamp(item.year),
+                updated: updated(lib, i),
                 authors: item.authors.iter().map(|a| a.name.clone()).collect(),
                 venue: item.venue.as_ref().map(|v| v.name.clone()),
                 year: item.year,
@@ -39,11 +39,26 @@ pub(super) fn feed(
             }
         })
         .collect();
-    let newest = order.first().map_or(1970, |&i| items[i].year);
+    // RFC 3339 timestamps of one shape compare as text.
+    let newest = entries
+        .iter()
+        .map(|e| e.updated.clone())
+        .max()
+        .unwrap_or_else(|| year_timestamp(1970));
     FeedCtx {
         self_url: Route::Feed.absolute(config),
         site_url: Route::Home.absolute(config),
-        updated: year_timestamp(newest),
+        updated: newest,
         entries,
+    }
+}
+
+/// When paper `i` was last updated, as the feed says it: its `added` date, else January 1st of
+/// its year (the content has no clock, so rebuilds match).
+fn updated(lib: &Library, i: usize) -> String {
+    let front = lib.papers[i].front();
+    match front.added {
+        Some(date) => format!("{date}T00:00:00Z"),
+        None => year_timestamp(front.year),
     }
 }

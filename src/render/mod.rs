@@ -9,6 +9,7 @@ mod paper;
 pub mod route;
 mod taxonomy;
 mod templates;
+mod years;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,9 +20,7 @@ use crate::diag::Diagnostic;
 use crate::index::Library;
 use crate::load::config::Config;
 use crate::markdown::MarkdownContext;
-use context::{
-    IndexCtx, Link, NavItem, PaperItem, SiteCtx, SitemapCtx, meta, paper_item, term_links,
-};
+use context::{Link, NavItem, PaperItem, SiteCtx, SitemapCtx, SitemapUrl, paper_item, term_links};
 use paper::{PaperPage, PaperPages};
 pub use route::Route;
 use taxonomy::{Job, Listings};
@@ -56,6 +55,9 @@ fn site_ctx(config: &Config, assets: &Assets) -> SiteCtx {
         feed_url: Route::Feed.url(config),
         style_url: Route::Style.url(config),
         highlight_url: Route::Highlight.url(config),
+        favicon_url: Route::Favicon.url(config),
+        search_url: Route::SearchBundle.url(config),
+        script_url: Route::Script.url(config),
         math_css_url: assets.math_css.as_ref().map(|p| {
             if p.contains("://") {
                 p.clone()
@@ -101,7 +103,7 @@ pub fn render_site(
         .collect();
     let keyword_links = term_links(config, Route::Keyword, &lib.keywords);
     let venue_links = term_links(config, Route::Venue, &lib.venues);
-    let items: Vec<PaperItem> = lib
+    let mut items: Vec<PaperItem> = lib
         .papers
         .iter()
         .map(|p| paper_item(config, p, &author_links, &keyword_links, &venue_links))
@@ -112,16 +114,26 @@ pub fn render_site(
         cites: Some(&cites),
         ..*md
     };
+    let excerpts: Vec<Option<String>> = lib
+        .papers
+        .par_iter()
+        .map(|p| years::excerpt(p, &md))
+        .collect();
+    for (item, excerpt) in items.iter_mut().zip(excerpts) {
+        item.excerpt = excerpt;
+    }
 
     let order = lib.newest_first();
     let in_feed: BTreeSet<usize> = order.iter().take(feed::FEED_ENTRIES).copied().collect();
     // Paper pages carry the markdown work: render them in parallel.
+    let related = lib.related();
     let pages = PaperPages {
         lib,
         config,
         items: &items,
         md: &md,
         r: &r,
+        related: &related,
     };
     let papers: Vec<Result<PaperPage, TemplateError>> = (0..lib.papers.len())
         .into_par_iter()
@@ -138,19 +150,15 @@ pub fn render_site(
             feed_bodies.insert(i, body);
         }
     }
-    files.push(r.page(
-        Route::Home,
-        "index.html",
-        meta("", &config.description, Route::Home.url(config), "papers"),
-        IndexCtx {
-            papers: order.iter().map(|&i| items[i].clone()).collect(),
-        },
-    )?);
+    files.extend(years::render(lib, config, &items, &order, &r)?);
     let feed = feed::feed(lib, config, &items, &order, &mut feed_bodies);
     files.push(r.file(Route::Feed, "atom.xml", &feed)?);
     files.push(r.file(Route::Sitemap, "sitemap.xml", &sitemap(lib, config))?);
     let robots = SitemapCtx {
-        urls: vec![Route::Sitemap.absolute(config)],
+        urls: vec![SitemapUrl {
+            loc: Route::Sitemap.absolute(config),
+            lastmod: None,
+        }],
     };
     files.push(r.file(Route::Robots, "robots.txt", &robots)?);
 
@@ -173,15 +181,33 @@ pub fn render_site(
     Ok((files, diags))
 }
 
-/// Every page's absolute URL, sorted.
+/// Every page's absolute URL, sorted; paper pages carry their `added` date as `lastmod`.
 fn sitemap(lib: &Library, config: &Config) -> SitemapCtx {
-    let mut routes = vec![Route::Home, Route::Authors, Route::Keywords, Route::Venues];
-    routes.extend(lib.papers.iter().map(|p| Route::Paper(&p.slug)));
+    let mut routes = vec![
+        Route::Home,
+        Route::Authors,
+        Route::Keywords,
+        Route::Venues,
+        Route::Years,
+        Route::Recent,
+    ];
+    let years: BTreeSet<i32> = lib.papers.iter().map(|p| p.front().year).collect();
+    routes.extend(years.into_iter().map(Route::Year));
     routes.extend(lib.authors.iter().map(|a| Route::Author(&a.slug)));
     routes.extend(lib.keywords.iter().map(|t| Route::Keyword(&t.slug)));
     routes.extend(lib.venues.iter().map(|t| Route::Venue(&t.slug)));
-    let mut urls: Vec<String> = routes.iter().map(|r| r.absolute(config)).collect();
-    urls.sort();
+    let mut urls: Vec<SitemapUrl> = routes
+        .iter()
+        .map(|r| SitemapUrl {
+            loc: r.absolute(config),
+            lastmod: None,
+        })
+        .collect();
+    urls.extend(lib.papers.iter().map(|p| SitemapUrl {
+        loc: Route::Paper(&p.slug).absolute(config),
+        lastmod: p.front().added.map(|d| d.to_string()),
+    }));
+    urls.sort_by(|a, b| a.loc.cmp(&b.loc));
     SitemapCtx { urls }
 }
 

@@ -3,7 +3,7 @@
 
 use super::OutputFile;
 use super::bibtex;
-use super::context::{PageMeta, PaperCtx, PaperItem, Reference};
+use super::context::{Link, PageMeta, PaperCtx, PaperItem, Reference, SummaryView};
 use super::route::Route;
 use super::templates::{PageRenderer, TemplateError};
 use crate::diag::Diagnostic;
@@ -26,6 +26,8 @@ pub(super) struct PaperPages<'a> {
     pub(super) items: &'a [PaperItem],
     pub(super) md: &'a MarkdownContext<'a>,
     pub(super) r: &'a PageRenderer<'a>,
+    /// Every paper's related papers (`Library::related`), by paper index.
+    pub(super) related: &'a [Vec<(usize, f64)>],
 }
 
 impl PaperPages<'_> {
@@ -34,19 +36,27 @@ impl PaperPages<'_> {
         let (lib, items) = (self.lib, self.items);
         let paper = &lib.papers[i];
         let mut diagnostics = Vec::new();
-        let mut has_math = false;
-        let summaries: Vec<String> = paper
+        let (mut has_math, mut has_code) = (false, false);
+        let several = paper.source.summaries.len() > 1;
+        let summaries: Vec<SummaryView> = paper
             .summaries()
-            .map(|(offset, text)| {
+            .enumerate()
+            .map(|(n, (offset, text))| {
                 let span = SourceSpan {
                     path: &paper.source.path,
                     file_text: &paper.source.text,
                     offset,
                 };
-                let out = markdown::render(text, &span, self.md);
+                let prefix = if several { format!("s{}-", n + 1) } else { String::new() };
+                let out = markdown::render_summary(text, &span, self.md, &prefix);
                 has_math |= out.has_math;
+                has_code |= out.has_code;
                 diagnostics.extend(out.diagnostics);
-                out.html
+                SummaryView {
+                    html: out.html,
+                    by: paper.front().summary_by.as_ref().and_then(|b| b.of(n)).map(str::to_owned),
+                    toc: out.headings,
+                }
             })
             .collect();
         let description = paper
@@ -62,15 +72,25 @@ impl PaperPages<'_> {
             url: items[i].url.clone(),
             section: "papers",
             has_math,
+            has_code,
         };
-        let feed_body = keep_body.then(|| summaries.join("\n"));
+        let feed_body = keep_body.then(|| {
+            summaries
+                .iter()
+                .map(|s| s.html.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
         let list = |idxs: &[usize]| idxs.iter().map(|&i| items[i].clone()).collect();
         let ctx = PaperCtx {
             paper: items[i].clone(),
             summaries,
             external_url: paper.front().url.clone(),
+            links: links(paper, self.config),
+            added: paper.front().added.map(|d| d.to_string()),
             references: references(paper, items),
             cited_by: list(&paper.cited_by),
+            related: self.related[i].iter().map(|&(r, _)| items[r].clone()).collect(),
             bibtex: bibtex::entry(lib, paper),
             bib_url: Route::Bibliography.url(self.config),
         };
@@ -84,6 +104,61 @@ impl PaperPages<'_> {
         })
     }
 }
+
+/// The row of buttons: the paper, its PDF, arXiv abstract and PDF, DOI and code. Links written
+/// relative (`files/a.pdf` or `/files/a.pdf`) are site paths and get the base path.
+fn links(paper: &Paper, config: &Config) -> Vec<Link> {
+    let front = paper.front();
+    let site = |url: &str| {
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("https://") || lower.starts_with("http://") {
+            url.to_owned()
+        } else {
+            config.url(url)
+        }
+    };
+    let mut out = Vec::new();
+    let mut push = |name: &str, url: String| {
+        out.push(Link {
+            name: name.to_owned(),
+            url,
+            count: None,
+        })
+    };
+    if let Some(url) = &front.url {
+        push("Paper", site(url));
+    }
+    if let Some(url) = &front.pdf {
+        push("PDF", site(url));
+    }
+    if let Some(id) = &front.arxiv {
+        push("arXiv", format!("https://arxiv.org/abs/{id}"));
+        if front.pdf.is_none() {
+            push("arXiv PDF", format!("https://arxiv.org/pdf/{id}"));
+        }
+    }
+    if let Some(doi) = &front.doi {
+        let encoded = percent_encoding::utf8_percent_encode(doi, DOI_PATH);
+        push("DOI", format!("https://doi.org/{encoded}"));
+    }
+    if let Some(url) = &front.code {
+        push("Code", site(url));
+    }
+    out
+}
+
+/// What a DOI keeps as it is in a doi.org URL path (its `/` stays a path separator).
+const DOI_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
 
 /// What every cited key of the site renders as, from the index stage's resolution. An ambiguous
 /// key links to none of its candidates: it shows as external (a DBLP path) or missing.

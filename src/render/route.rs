@@ -22,6 +22,16 @@ pub enum Route<'a> {
     Bibliography,
     Style,
     Highlight,
+    /// Every year with papers, and one page per year.
+    Years,
+    Year(i32),
+    /// The papers most recently added (by their `added` date).
+    Recent,
+    /// Pagefind's folder: index, fragments and its search UI.
+    SearchBundle,
+    /// The site's script: the search box (loads the search UI on first use), copy buttons.
+    Script,
+    Favicon,
 }
 
 impl Route<'_> {
@@ -43,6 +53,12 @@ impl Route<'_> {
             Route::Bibliography => "library.bib".to_owned(),
             Route::Style => "style.css".to_owned(),
             Route::Highlight => "highlight.css".to_owned(),
+            Route::Years => "years/".to_owned(),
+            Route::Year(year) => format!("years/{year}/"),
+            Route::Recent => "recent/".to_owned(),
+            Route::SearchBundle => "pagefind/".to_owned(),
+            Route::Script => "site.js".to_owned(),
+            Route::Favicon => "favicon.svg".to_owned(),
         }
     }
 
@@ -79,6 +95,8 @@ mod tests {
         assert_eq!(Route::Venue("icml").site_path(), "venues/icml/");
         assert_eq!(Route::NotFound.file(), "404.html");
         assert_eq!(Route::Feed.file(), "atom.xml");
+        assert_eq!(Route::Year(2015).file(), "years/2015/index.html");
+        assert_eq!(Route::Recent.site_path(), "recent/");
     }
 
     #[test]

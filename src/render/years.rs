@@ -1,0 +1,177 @@
+//! The lists that scale with the library: the home page (the newest papers, a bounded number, and
+//! every year), a page per year (`/years/2015/`), the list of years, and "recently added" (by the
+//! `added` date); plus the one-line excerpts those lists show. Without JavaScript every paper is
+//! two clicks from home: a year, then the paper.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::OutputFile;
+use super::context::{Link, PaperItem, meta};
+use super::route::Route;
+use super::templates::{PageRenderer, TemplateError};
+use crate::index::Library;
+use crate::load::config::Config;
+use crate::markdown::outline::first_sentence;
+use crate::markdown::{self, MarkdownContext, SourceSpan};
+
+/// How many of the newest papers the home page lists; the rest are on the year pages.
+pub(super) const HOME_PAPERS: usize = 50;
+/// How many papers "recently added" lists.
+pub(super) const RECENT_PAPERS: usize = 100;
+
+#[derive(Serialize)]
+pub(super) struct HomeCtx {
+    pub(super) papers: Vec<PaperItem>,
+    /// How many papers the list has in all (the home page shows at most `HOME_PAPERS`).
+    pub(super) total: usize,
+    pub(super) years: Vec<Link>,
+    pub(super) years_url: String,
+    pub(super) recent_url: String,
+}
+
+#[derive(Serialize)]
+struct YearsCtx {
+    years: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct YearCtx {
+    year: String,
+    papers: Vec<PaperItem>,
+    years: Vec<Link>,
+}
+
+#[derive(Serialize)]
+struct RecentCtx {
+    papers: Vec<RecentItem>,
+}
+
+#[derive(Serialize)]
+struct RecentItem {
+    added: String,
+    #[serde(flatten)]
+    paper: PaperItem,
+}
+
+/// The papers of each year, newest year first; each year's papers in `order`'s order.
+fn by_year(lib: &Library, order: &[usize]) -> Vec<(i32, Vec<usize>)> {
+    let mut years: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+    for &i in order {
+        years.entry(lib.papers[i].front().year).or_default().push(i);
+    }
+    years.into_iter().rev().collect()
+}
+
+/// Renders the home page, the year pages, the list of years and "recently added".
+pub(super) fn render(
+    lib: &Library,
+    config: &Config,
+    items: &[PaperItem],
+    order: &[usize],
+    r: &PageRenderer<'_>,
+) -> Result<Vec<OutputFile>, TemplateError> {
+    let groups = by_year(lib, order);
+    let year_links: Vec<Link> = groups
+        .iter()
+        .map(|(year, papers)| Link {
+            name: year.to_string(),
+            url: Route::Year(*year).url(config),
+            count: Some(papers.len()),
+        })
+        .collect();
+    let list = |idxs: &[usize]| -> Vec<PaperItem> { idxs.iter().map(|&i| items[i].clone()).collect() };
+    let mut files = vec![r.page(
+        Route::Home,
+        "index.html",
+        meta("", &config.description, Route::Home.url(config), "papers"),
+        HomeCtx {
+            papers: list(&order[..order.len().min(HOME_PAPERS)]),
+            total: order.len(),
+            years: year_links.clone(),
+            years_url: Route::Years.url(config),
+            recent_url: Route::Recent.url(config),
+        },
+    )?];
+    files.push(r.page(
+        Route::Years,
+        "years.html",
+        meta(
+            "Years",
+            "Every year of the reading list.",
+            Route::Years.url(config),
+            "papers",
+        ),
+        YearsCtx {
+            years: year_links.clone(),
+        },
+    )?);
+    for (year, papers) in &groups {
+        let route = Route::Year(*year);
+        files.push(r.page(
+            route,
+            "year.html",
+            meta(
+                &year.to_string(),
+                &format!("Papers from {year} in the reading list."),
+                route.url(config),
+                "papers",
+            ),
+            YearCtx {
+                year: year.to_string(),
+                papers: list(papers),
+                years: year_links.clone(),
+            },
+        )?);
+    }
+    let mut added: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| lib.papers[i].front().added.is_some())
+        .collect();
+    // Newest first; the stable sort keeps `order` among papers added the same day.
+    added.sort_by_key(|&i| std::cmp::Reverse(lib.papers[i].front().added));
+    let recent = added
+        .iter()
+        .take(RECENT_PAPERS)
+        .filter_map(|&i| {
+            Some(RecentItem {
+                added: lib.papers[i].front().added?.to_string(),
+                paper: items[i].clone(),
+            })
+        })
+        .collect();
+    files.push(r.page(
+        Route::Recent,
+        "recent.html",
+        meta(
+            "Recently added",
+            "The summaries added to the reading list most recently.",
+            Route::Recent.url(config),
+            "papers",
+        ),
+        RecentCtx { papers: recent },
+    )?);
+    Ok(files)
+}
+
+/// The first sentence of a paper's first summary as HTML (math and citations rendered, no
+/// paragraph tags), for lists; None when the summary has no paragraph. Problems in it are
+/// reported by the paper page, which renders the same text.
+pub(super) fn excerpt(paper: &crate::index::Paper, md: &MarkdownContext<'_>) -> Option<String> {
+    let (offset, text) = paper.summaries().next()?;
+    let range = first_sentence(text)?;
+    let span = SourceSpan {
+        path: &paper.source.path,
+        file_text: &paper.source.text,
+        offset: offset + range.start,
+    };
+    let html = markdown::render(&text[range], &span, md).html;
+    let html = html.trim_end();
+    let inner = html
+        .strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+        .unwrap_or(html);
+    (!inner.is_empty()).then(|| inner.to_owned())
+}

@@ -1,0 +1,107 @@
+//! The search cache's bytes: the key of the records that made an index, then the index's files.
+//! Reading and writing the file is the search stage's; this only encodes and decodes.
+
+use super::Record;
+use crate::render::OutputFile;
+
+const MAGIC: &[u8] = b"sitegen-search-1\n";
+
+/// A hash of everything the index depends on: Pagefind's version and every record.
+pub(super) fn key(version: &str, records: &[Record]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    let mut field = |s: &str| {
+        h.update(&(s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    field(version);
+    for r in records {
+        field(&r.url);
+        field(&r.content);
+        for (k, v) in &r.meta {
+            field(k);
+            field(v);
+        }
+        field("\u{1}filters");
+        for (k, vs) in &r.filters {
+            field(k);
+            vs.iter().for_each(|v| field(v));
+        }
+        field("\u{1}sort");
+        for (k, v) in &r.sort {
+            field(k);
+            field(v);
+        }
+    }
+    *h.finalize().as_bytes()
+}
+
+pub(super) fn encode(key: &[u8; 32], files: &[OutputFile]) -> Vec<u8> {
+    let size: usize = files.iter().map(|f| f.path.len() + f.contents.len() + 12).sum();
+    let mut out = Vec::with_capacity(MAGIC.len() + 36 + size);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(key);
+    out.extend_from_slice(&(files.len() as u32).to_le_bytes());
+    for f in files {
+        out.extend_from_slice(&(f.path.len() as u32).to_le_bytes());
+        out.extend_from_slice(f.path.as_bytes());
+        out.extend_from_slice(&(f.contents.len() as u64).to_le_bytes());
+        out.extend_from_slice(&f.contents);
+    }
+    out
+}
+
+/// The files, when `bytes` is a whole cache made for `key`; None otherwise.
+pub(super) fn decode(bytes: &[u8], key: &[u8; 32]) -> Option<Vec<OutputFile>> {
+    let mut rest = bytes.strip_prefix(MAGIC)?.strip_prefix(key.as_slice())?;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(head)
+    };
+    let count = u32::from_le_bytes(take(4)?.try_into().ok()?);
+    let mut files = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+        let path = String::from_utf8(take(len)?.to_vec()).ok()?;
+        let len = u64::from_le_bytes(take(8)?.try_into().ok()?) as usize;
+        let contents = take(len)?.to_vec();
+        files.push(OutputFile { path, contents });
+    }
+    take(1).is_none().then_some(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(content: &str) -> Record {
+        Record {
+            url: "/papers/a/".into(),
+            content: content.into(),
+            meta: Default::default(),
+            filters: Default::default(),
+            sort: Default::default(),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_key_checks() {
+        let files = vec![
+            OutputFile {
+                path: "pagefind/a".into(),
+                contents: vec![1, 2, 3],
+            },
+            OutputFile {
+                path: "pagefind/b".into(),
+                contents: vec![],
+            },
+        ];
+        let k = key("v", &[record("x")]);
+        let bytes = encode(&k, &files);
+        assert_eq!(decode(&bytes, &k), Some(files));
+        assert_ne!(k, key("v", &[record("y")]));
+        assert_ne!(k, key("w", &[record("x")]));
+        assert_eq!(decode(&bytes, &key("v", &[record("y")])), None);
+        assert_eq!(decode(&bytes[..bytes.len() - 1], &k), None, "truncated");
+    }
+}
