@@ -51,6 +51,7 @@
       var ui = new PagefindUI({
         element: "#site-search-ui",
         bundlePath: bundle,
+        baseUrl: root.getAttribute("data-base"),
         showSubResults: false,
         showImages: false,
         resetStyles: false,
@@ -60,6 +61,8 @@
       input.parentNode.hidden = true;
       var box = mount.querySelector("input");
       if (box) {
+        // Pagefind's box has a placeholder only; name it like the box it replaces.
+        box.setAttribute("aria-label", input.labels[0].textContent);
         box.value = input.value;
         if (hadFocus) box.focus();
       }

@@ -74,10 +74,8 @@ impl Library {
                         .iter()
                         .for_each(|&b| add(b, CITATION_WEIGHT));
                 }
-                let mut best: Vec<(usize, f64)> = score
-                    .into_iter()
-                    .filter(|&(_, s)| s >= THRESHOLD)
-                    .collect();
+                let mut best: Vec<(usize, f64)> =
+                    score.into_iter().filter(|&(_, s)| s >= THRESHOLD).collect();
                 best.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
                 best.truncate(MAX_RELATED);
                 best
@@ -101,12 +99,30 @@ mod tests {
     #[test]
     fn rare_keywords_count_and_common_ones_do_not() {
         let (lib, _) = Library::build(vec![
-            paper("a.md", "title = \"A\"\nauthors = [\"P, A\"]\nyear = 2015\nkeywords = [\"dblp\", \"gan\"]"),
-            paper("b.md", "title = \"B\"\nauthors = [\"Q, B\"]\nyear = 2015\nkeywords = [\"dblp\", \"gan\"]"),
-            paper("c.md", "title = \"C\"\nauthors = [\"R, C\"]\nyear = 2015\nkeywords = [\"dblp\"]"),
-            paper("d.md", "title = \"D\"\nauthors = [\"S, D\"]\nyear = 2015\nkeywords = [\"dblp\", \"rl\"]"),
-            paper("e.md", "title = \"E\"\nauthors = [\"T, E\"]\nyear = 2015\nkeywords = [\"dblp\"]"),
-            paper("f.md", "title = \"F\"\nauthors = [\"U, F\"]\nyear = 2015\nkeywords = [\"dblp\", \"rl\"]"),
+            paper(
+                "a.md",
+                "title = \"A\"\nauthors = [\"P, A\"]\nyear = 2015\nkeywords = [\"dblp\", \"gan\"]",
+            ),
+            paper(
+                "b.md",
+                "title = \"B\"\nauthors = [\"Q, B\"]\nyear = 2015\nkeywords = [\"dblp\", \"gan\"]",
+            ),
+            paper(
+                "c.md",
+                "title = \"C\"\nauthors = [\"R, C\"]\nyear = 2015\nkeywords = [\"dblp\"]",
+            ),
+            paper(
+                "d.md",
+                "title = \"D\"\nauthors = [\"S, D\"]\nyear = 2015\nkeywords = [\"dblp\", \"rl\"]",
+            ),
+            paper(
+                "e.md",
+                "title = \"E\"\nauthors = [\"T, E\"]\nyear = 2015\nkeywords = [\"dblp\"]",
+            ),
+            paper(
+                "f.md",
+                "title = \"F\"\nauthors = [\"U, F\"]\nyear = 2015\nkeywords = [\"dblp\", \"rl\"]",
+            ),
         ]);
         // `dblp` is on every paper: C shares only it with A, so C is not related to A.
         assert_eq!(titles(&lib, 0), ["B"]);
@@ -118,10 +134,22 @@ mod tests {
     #[test]
     fn authors_and_citations_add_up_and_order_is_best_first() {
         let (lib, _) = Library::build(vec![
-            paper("a.md", "title = \"A\"\nauthors = [\"P, A\"]\nyear = 2015\nkey = \"A\""),
-            paper("b.md", "title = \"B\"\nauthors = [\"P, A\", \"Q, B\"]\nyear = 2015\nkey = \"B\""),
-            paper("c.md", "title = \"C\"\nauthors = [\"Q, B\"]\nyear = 2015\nkey = \"C\""),
-            paper("d.md", "title = \"D\"\nauthors = [\"Z, Z\"]\nyear = 2015\nkey = \"D\""),
+            paper(
+                "a.md",
+                "title = \"A\"\nauthors = [\"P, A\"]\nyear = 2015\nkey = \"A\"",
+            ),
+            paper(
+                "b.md",
+                "title = \"B\"\nauthors = [\"P, A\", \"Q, B\"]\nyear = 2015\nkey = \"B\"",
+            ),
+            paper(
+                "c.md",
+                "title = \"C\"\nauthors = [\"Q, B\"]\nyear = 2015\nkey = \"C\"",
+            ),
+            paper(
+                "d.md",
+                "title = \"D\"\nauthors = [\"Z, Z\"]\nyear = 2015\nkey = \"D\"",
+            ),
         ]);
         // B shares an author with A (1.5); C shares one with B only; D nothing.
         assert_eq!(titles(&lib, 0), ["B"]);

@@ -417,11 +417,16 @@ mod tests {
         let p = parse(ok).unwrap();
         assert_eq!(p.front.added.unwrap().to_string(), "2024-05-31");
         assert_eq!(p.front.summary_by.unwrap().of(3), Some("Ada"));
-        let yaml = "---\ntitle: A\nauthors: [B]\nyear: 2015\nadded: 2024-02-29\nsummary_by: [Ada]\n---\n";
+        let yaml =
+            "---\ntitle: A\nauthors: [B]\nyear: 2015\nadded: 2024-02-29\nsummary_by: [Ada]\n---\n";
         let p = parse(yaml).unwrap();
         assert_eq!(p.front.added.unwrap().to_string(), "2024-02-29");
         let cases = [
-            ("pdf = \"javascript:alert(1)\"", 5, "`pdf` `javascript:alert(1)` uses `javascript:`"),
+            (
+                "pdf = \"javascript:alert(1)\"",
+                5,
+                "`pdf` `javascript:alert(1)` uses `javascript:`",
+            ),
             ("code = \"file:///x\"", 5, "`code`"),
             ("url = \"ftp://x.org\"", 5, "`url`"),
             ("arxiv = \"arXiv:1502.02761\"", 5, "not an arXiv id"),
@@ -429,16 +434,22 @@ mod tests {
             ("added = \"2024-02-30\"", 5, "not a day of that month"),
             ("added = \"31/05/2024\"", 5, "YYYY-MM-DD"),
             ("added = 2024-05-31T10:00:00", 5, "has a time"),
-            ("summary_by = [\"A\", \"B\"]", 5, "names 2 writers but the file has 1 summary"),
+            (
+                "summary_by = [\"A\", \"B\"]",
+                5,
+                "names 2 writers but the file has 1 summary",
+            ),
             ("summary_by = \" \"", 5, "`summary_by` is empty"),
         ];
         for (field, line, message) in cases {
-            let text = format!("+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2015\n{field}\n+++\n");
+            let text =
+                format!("+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2015\n{field}\n+++\n");
             let d = &parse(&text).unwrap_err()[0];
             assert_eq!(d.line, line, "{field}: {d}");
             assert!(d.message.contains(message), "{field}: {d}");
         }
-        let d = &parse("---\ntitle: A\nauthors: [B]\nyear: 2015\nadded: May 2024\n---\n").unwrap_err()[0];
+        let d = &parse("---\ntitle: A\nauthors: [B]\nyear: 2015\nadded: May 2024\n---\n")
+            .unwrap_err()[0];
         assert_eq!(d.line, 5, "{d}");
         assert!(d.message.contains("YYYY-MM-DD"), "{d}");
     }

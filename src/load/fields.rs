@@ -187,9 +187,9 @@ pub fn check_arxiv(id: &str) -> Result<(), String> {
     });
     let old_style = id.split_once('/').is_some_and(|(archive, rest)| {
         let name_ok = !archive.is_empty()
-            && archive
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'.' || b.is_ascii_uppercase());
+            && archive.bytes().all(|b| {
+                b.is_ascii_lowercase() || b == b'-' || b == b'.' || b.is_ascii_uppercase()
+            });
         name_ok && rest.len() >= 7 && digits(&rest[..7], 7..=7) && versioned(&rest[7..])
     });
     if new_style || old_style {
@@ -241,7 +241,11 @@ mod tests {
         assert!(check_link("files/p.pdf").is_ok());
         assert!(check_link("/files/p.pdf").is_ok());
         assert!(check_link("p.pdf#page=2").is_ok());
-        assert!(check_link("javascript:alert(1)").unwrap_err().contains("javascript:"));
+        assert!(
+            check_link("javascript:alert(1)")
+                .unwrap_err()
+                .contains("javascript:")
+        );
         assert!(check_link("file:///etc/passwd").is_err());
         assert!(check_link("//cdn.org/x").is_err());
         assert!(check_link("https://").is_err());
@@ -251,10 +255,22 @@ mod tests {
 
     #[test]
     fn arxiv_ids() {
-        for ok in ["1502.02761", "1502.02761v3", "0704.0001", "hep-th/9901001", "math.GT/0309136v1"] {
+        for ok in [
+            "1502.02761",
+            "1502.02761v3",
+            "0704.0001",
+            "hep-th/9901001",
+            "math.GT/0309136v1",
+        ] {
             assert!(check_arxiv(ok).is_ok(), "{ok}");
         }
-        for bad in ["arXiv:1502.02761", "https://arxiv.org/abs/1502.02761", "1502.027", "1502.02761v", "hep-th/99"] {
+        for bad in [
+            "arXiv:1502.02761",
+            "https://arxiv.org/abs/1502.02761",
+            "1502.027",
+            "1502.02761v",
+            "hep-th/99",
+        ] {
             assert!(check_arxiv(bad).is_err(), "{bad}");
         }
     }

@@ -111,9 +111,7 @@ pub fn render_summary(
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
-    let shift = shape
-        .top_level
-        .map_or(0, |top| SUMMARY_TOP_HEADING - top);
+    let shift = shape.top_level.map_or(0, |top| SUMMARY_TOP_HEADING - top);
     let events = events.map(|event| shift_heading(event, shift));
     let events = outline::Anchors::new(events, &shape, id_prefix, &mut headings);
     let mut html_out = String::with_capacity(markdown.len() * 3 / 2);

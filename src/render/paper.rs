@@ -47,14 +47,23 @@ impl PaperPages<'_> {
                     file_text: &paper.source.text,
                     offset,
                 };
-                let prefix = if several { format!("s{}-", n + 1) } else { String::new() };
+                let prefix = if several {
+                    format!("s{}-", n + 1)
+                } else {
+                    String::new()
+                };
                 let out = markdown::render_summary(text, &span, self.md, &prefix);
                 has_math |= out.has_math;
                 has_code |= out.has_code;
                 diagnostics.extend(out.diagnostics);
                 SummaryView {
                     html: out.html,
-                    by: paper.front().summary_by.as_ref().and_then(|b| b.of(n)).map(str::to_owned),
+                    by: paper
+                        .front()
+                        .summary_by
+                        .as_ref()
+                        .and_then(|b| b.of(n))
+                        .map(str::to_owned),
                     toc: out.headings,
                 }
             })
@@ -90,7 +99,10 @@ impl PaperPages<'_> {
             added: paper.front().added.map(|d| d.to_string()),
             references: references(paper, items),
             cited_by: list(&paper.cited_by),
-            related: self.related[i].iter().map(|&(r, _)| items[r].clone()).collect(),
+            related: self.related[i]
+                .iter()
+                .map(|&(r, _)| items[r].clone())
+                .collect(),
             bibtex: bibtex::entry(lib, paper),
             bib_url: Route::Bibliography.url(self.config),
         };

@@ -81,7 +81,8 @@ pub(super) fn render(
             count: Some(papers.len()),
         })
         .collect();
-    let list = |idxs: &[usize]| -> Vec<PaperItem> { idxs.iter().map(|&i| items[i].clone()).collect() };
+    let list =
+        |idxs: &[usize]| -> Vec<PaperItem> { idxs.iter().map(|&i| items[i].clone()).collect() };
     let mut files = vec![r.page(
         Route::Home,
         "index.html",

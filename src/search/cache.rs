@@ -36,7 +36,10 @@ pub(super) fn key(version: &str, records: &[Record]) -> [u8; 32] {
 }
 
 pub(super) fn encode(key: &[u8; 32], files: &[OutputFile]) -> Vec<u8> {
-    let size: usize = files.iter().map(|f| f.path.len() + f.contents.len() + 12).sum();
+    let size: usize = files
+        .iter()
+        .map(|f| f.path.len() + f.contents.len() + 12)
+        .sum();
     let mut out = Vec::with_capacity(MAGIC.len() + 36 + size);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(key);

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::index::Library;
-use crate::load::config::Config;
 use crate::markdown::outline::plain_text;
 use crate::render::{OutputFile, Route};
 
@@ -30,7 +29,7 @@ pub struct Record {
 }
 
 /// The records of every paper, in library order.
-pub fn records(lib: &Library, config: &Config) -> Vec<Record> {
+pub fn records(lib: &Library) -> Vec<Record> {
     lib.papers
         .iter()
         .map(|p| {
@@ -45,7 +44,11 @@ pub fn records(lib: &Library, config: &Config) -> Vec<Record> {
                 .iter()
                 .map(|&k| lib.keywords[k].name.clone())
                 .collect();
-            let venue: Vec<String> = p.venue.map(|v| lib.venues[v].name.clone()).into_iter().collect();
+            let venue: Vec<String> = p
+                .venue
+                .map(|v| lib.venues[v].name.clone())
+                .into_iter()
+                .collect();
             let year = front.year.to_string();
             let mut content = format!(
                 "{}. {}. {}. {} {}.",
@@ -78,7 +81,8 @@ pub fn records(lib: &Library, config: &Config) -> Vec<Record> {
                 ("year".to_owned(), vec![year]),
             ]);
             Record {
-                url: Route::Paper(&p.slug).url(config),
+                // Site-relative: Pagefind's UI puts the site's base path in front.
+                url: format!("/{}", Route::Paper(&p.slug).site_path()),
                 content,
                 meta,
                 filters: filters.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
