@@ -232,7 +232,7 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
     ];
     for (field, value) in links {
         if let Some(Err(why)) = value.as_deref().map(check_link) {
-            bad(field, &format!("`{field}` {why}"));
+            bad(field, &format!("`{field}`: {why}"));
         }
     }
     if let Some(Err(why)) = front.arxiv.as_deref().map(check_arxiv) {
@@ -425,7 +425,7 @@ mod tests {
             (
                 "pdf = \"javascript:alert(1)\"",
                 5,
-                "`pdf` `javascript:alert(1)` uses `javascript:`",
+                "`pdf`: `javascript:alert(1)` uses `javascript:`",
             ),
             ("code = \"file:///x\"", 5, "`code`"),
             ("url = \"ftp://x.org\"", 5, "`url`"),

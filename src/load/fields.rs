@@ -144,7 +144,7 @@ impl<'de> Deserialize<'de> for SummaryBy {
 pub fn check_link(url: &str) -> Result<(), String> {
     let url = url.trim();
     if url.is_empty() {
-        return Err("is empty".to_owned());
+        return Err("the link is empty".to_owned());
     }
     if url.chars().any(char::is_whitespace) {
         return Err(format!("`{url}` has spaces: encode them as %20"));

@@ -174,7 +174,23 @@ mod tests {
     #[test]
     fn headings_start_at_h3_and_keep_their_steps() {
         let r = render_str("### How\n\n#### Detail\n\n###### Deep\n");
-        assert_eq!(r.html, "<h3>How</h3>\n<h4>Detail</h4>\n<h6>Deep</h6>\n");
+        let anchor = |id: &str, text: &str| {
+            format!(
+                "{text} <a class=\"heading-anchor\" href=\"#{id}\" aria-label=\"Link to this section: {text}\">#</a>"
+            )
+        };
+        assert_eq!(
+            r.html,
+            format!(
+                "<h3 id=\"how\">{}</h3>\n<h4 id=\"detail\">{}</h4>\n<h6 id=\"deep\">{}</h6>\n",
+                anchor("how", "How"),
+                anchor("detail", "Detail"),
+                anchor("deep", "Deep")
+            ),
+            "three headings or more get ids and anchors"
+        );
+        let depths: Vec<u8> = r.headings.iter().map(|h| h.depth).collect();
+        assert_eq!(depths, [1, 2, 4]);
         let r = render_str("# Top\n\n## Next\n");
         assert_eq!(r.html, "<h3>Top</h3>\n<h4>Next</h4>\n");
     }
