@@ -93,7 +93,7 @@ fn cli_exit_codes_and_messages() {
         .success()
         .stdout(
             predicate::str::is_match(
-                r"^built 4 papers, 27 pages \(\d+ files\) into .* in \d+\.\d\d s \(math: rendered 4, cached 0\)(; 0 errors, 1 warning)?\n$",
+                r"^built 4 papers, 31 pages \(\d+ files\) into .* in \d+\.\d\d s \(math: rendered 4, cached 0\)(; 0 errors, 1 warning)?\n$",
             )
             .unwrap(),
         );

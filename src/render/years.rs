@@ -174,5 +174,41 @@ pub(super) fn excerpt(paper: &crate::index::Paper, md: &MarkdownContext<'_>) -> 
         .strip_prefix("<p>")
         .and_then(|h| h.strip_suffix("</p>"))
         .unwrap_or(html);
-    (!inner.is_empty()).then(|| inner.to_owned())
+    let inner = without_links(inner);
+    (!inner.is_empty()).then_some(inner)
+}
+
+/// `html` without its `<a>` and `<img>` tags (the text of links stays): a summary's relative
+/// links are relative to its paper page, and a list item already links the paper.
+fn without_links(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at..];
+        let is = |name: &str| {
+            tag.strip_prefix(name)
+                .is_some_and(|t| t.starts_with([' ', '>', '/', '\n']))
+        };
+        let end = tag.find('>').map_or(tag.len(), |e| e + 1);
+        if !(is("<a") || is("</a") || is("<img")) {
+            out.push_str(&tag[..end]);
+        }
+        rest = &tag[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn excerpts_keep_link_text_only() {
+        assert_eq!(
+            super::without_links(
+                "See <a href=\"../b/\">b</a> and <img src=\"x.png\" alt=\"x\"> <abbr>ok</abbr>."
+            ),
+            "See b and  <abbr>ok</abbr>."
+        );
+    }
 }
