@@ -231,7 +231,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     diagnostics.append(&mut render_diags);
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
     files.push(render::library_bib(&lib));
-    let mut search = search::build(&search::records(&lib), &opts.out_dir())?;
+    let mut search = search::build(&lib, &opts.out_dir())?;
     files.append(&mut search.files);
     timings.lap(
         if search.cached {

@@ -208,11 +208,8 @@ pub fn plain_text(markdown: &str) -> String {
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
             _ if in_code_block => {}
             Event::Text(t) | Event::Code(t) => text.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => {
-                if !text.ends_with(' ') {
-                    text.push(' ');
-                }
-            }
+            // Runs of spaces are collapsed below.
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
             _ => {}
         }
     }

@@ -1,36 +1,32 @@
 //! The search cache's bytes: the key of the records that made an index, then the index's files.
 //! Reading and writing the file is the search stage's; this only encodes and decodes.
 
-use super::Record;
+use crate::index::Library;
 use crate::render::OutputFile;
 
 const MAGIC: &[u8] = b"sitegen-search-1\n";
 
-/// A hash of everything the index depends on: Pagefind's version and every record.
-pub(super) fn key(version: &str, records: &[Record]) -> [u8; 32] {
+/// A hash of everything the records are made of: Pagefind's version and, per paper, its slug,
+/// the names its authors, keywords and venue are shown by, its front matter and its summaries.
+pub(super) fn key(version: &str, lib: &Library) -> [u8; 32] {
     let mut h = blake3::Hasher::new();
     let mut field = |s: &str| {
         h.update(&(s.len() as u64).to_le_bytes());
         h.update(s.as_bytes());
     };
     field(version);
-    for r in records {
-        field(&r.url);
-        field(&r.content);
-        for (k, v) in &r.meta {
-            field(k);
-            field(v);
+    for p in &lib.papers {
+        field(&p.slug);
+        field(&p.source.text);
+        for &a in &p.authors {
+            field(&lib.authors[a].name.display());
         }
-        field("\u{1}filters");
-        for (k, vs) in &r.filters {
-            field(k);
-            vs.iter().for_each(|v| field(v));
+        field("\u{1}");
+        for &k in &p.keywords {
+            field(&lib.keywords[k].name);
         }
-        field("\u{1}sort");
-        for (k, v) in &r.sort {
-            field(k);
-            field(v);
-        }
+        field("\u{1}");
+        field(p.venue.map_or("", |v| lib.venues[v].name.as_str()));
     }
     *h.finalize().as_bytes()
 }
@@ -77,14 +73,13 @@ pub(super) fn decode(bytes: &[u8], key: &[u8; 32]) -> Option<Vec<OutputFile>> {
 mod tests {
     use super::*;
 
-    fn record(content: &str) -> Record {
-        Record {
-            url: "/papers/a/".into(),
-            content: content.into(),
-            meta: Default::default(),
-            filters: Default::default(),
-            sort: Default::default(),
-        }
+    fn lib(body: &str) -> Library {
+        let paper = crate::load::content::parse_paper(
+            std::path::Path::new("a.md"),
+            format!("+++\ntitle = \"A\"\nauthors = [\"B, C\"]\nyear = 2015\n+++\n{body}\n"),
+        )
+        .unwrap();
+        Library::build(vec![paper]).0
     }
 
     #[test]
@@ -99,12 +94,13 @@ mod tests {
                 contents: vec![],
             },
         ];
-        let k = key("v", &[record("x")]);
+        let k = key("v", &lib("x"));
         let bytes = encode(&k, &files);
         assert_eq!(decode(&bytes, &k), Some(files));
-        assert_ne!(k, key("v", &[record("y")]));
-        assert_ne!(k, key("w", &[record("x")]));
-        assert_eq!(decode(&bytes, &key("v", &[record("y")])), None);
+        assert_eq!(k, key("v", &lib("x")));
+        assert_ne!(k, key("v", &lib("y")));
+        assert_ne!(k, key("w", &lib("x")));
+        assert_eq!(decode(&bytes, &key("v", &lib("y"))), None);
         assert_eq!(decode(&bytes[..bytes.len() - 1], &k), None, "truncated");
     }
 }

@@ -20,7 +20,7 @@ const PAGEFIND: &str = "pagefind-1.6.0";
 
 /// One searchable paper.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Record {
+pub(crate) struct Record {
     pub url: String,
     pub content: String,
     pub meta: BTreeMap<String, String>,
@@ -29,7 +29,7 @@ pub struct Record {
 }
 
 /// The records of every paper, in library order.
-pub fn records(lib: &Library) -> Vec<Record> {
+pub(crate) fn records(lib: &Library) -> Vec<Record> {
     lib.papers
         .iter()
         .map(|p| {
@@ -101,10 +101,11 @@ pub struct SearchBuild {
     cache: Option<(PathBuf, Vec<u8>)>,
 }
 
-/// Indexes `records`, or takes the previous build's files from `.sitegen-cache/` beside
-/// `out_dir` when the records are the same.
-pub fn build(records: &[Record], out_dir: &Path) -> Result<SearchBuild, Error> {
-    let key = cache::key(PAGEFIND, records);
+/// Indexes the library's records, or takes the previous build's files from `.sitegen-cache/`
+/// beside `out_dir` when what the records are made of is the same. The key is taken over the
+/// sources (no markdown parsing), so a warm build costs a hash and a read.
+pub fn build(lib: &Library, out_dir: &Path) -> Result<SearchBuild, Error> {
+    let key = cache::key(PAGEFIND, lib);
     let path = crate::math::cache_dir(out_dir).join("search.bin");
     if let Some(files) = std::fs::read(&path)
         .ok()
@@ -116,7 +117,7 @@ pub fn build(records: &[Record], out_dir: &Path) -> Result<SearchBuild, Error> {
             cache: None,
         });
     }
-    let files = index(records)?;
+    let files = index(&records(lib))?;
     let bytes = cache::encode(&key, &files);
     Ok(SearchBuild {
         files,
@@ -142,7 +143,7 @@ pub fn save_cache(build: &SearchBuild) -> Result<(), Error> {
 
 /// Runs Pagefind over the records, in memory. Pagefind's API is async: it gets a runtime of its
 /// own on a scoped thread, so this works from inside the dev server's runtime too.
-pub fn index(records: &[Record]) -> Result<Vec<OutputFile>, Error> {
+pub(crate) fn index(records: &[Record]) -> Result<Vec<OutputFile>, Error> {
     let run = || -> anyhow::Result<Vec<pagefind::api::SyntheticFile>> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
