@@ -470,6 +470,7 @@ mod tests {
             highlighter: &hl,
             math: &Failing,
             cites: None,
+            raw_html: crate::markdown::RawHtml::Sanitize,
         };
         let span = SourceSpan {
             path: std::path::Path::new("p.md"),
