@@ -215,6 +215,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
             None => &markdown::TexPassthrough,
         },
         cites: None,
+        raw_html: config.raw_html,
     };
     let assets = render::Assets {
         math_css: math.css.clone(),
