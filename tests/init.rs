@@ -16,7 +16,12 @@ fn init_new_build_check_shows_the_new_paper_on_the_index() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("my-list");
     sitegen()
-        .args(["init", site.to_str().unwrap(), "--title", "Ada's \"papers\""])
+        .args([
+            "init",
+            site.to_str().unwrap(),
+            "--title",
+            "Ada's \"papers\"",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains(format!("cd {}", site.display())))
@@ -33,15 +38,20 @@ fn init_new_build_check_shows_the_new_paper_on_the_index() {
     }
 
     sitegen()
-        .args(["new", "Attention Is All You Need", "--author", "Vaswani, Ashish"])
+        .args([
+            "new",
+            "Attention Is All You Need",
+            "--author",
+            "Vaswani, Ashish",
+        ])
         .args(["--arxiv", "1706.03762", "--root", site.to_str().unwrap()])
         .assert()
         .success()
         .stdout(predicate::str::ends_with(
             "content/papers/attention-is-all-you-need.md\n",
         ));
-    let paper = std::fs::read_to_string(site.join("content/papers/attention-is-all-you-need.md"))
-        .unwrap();
+    let paper =
+        std::fs::read_to_string(site.join("content/papers/attention-is-all-you-need.md")).unwrap();
     assert!(paper.contains("year = 2017"), "{paper}");
     assert!(
         paper.contains("url = \"https://arxiv.org/abs/1706.03762\""),
@@ -77,9 +87,12 @@ fn init_new_build_check_shows_the_new_paper_on_the_index() {
     // The example citation resolved to the other example's page, and its math was rendered.
     let adamw = page(&out, "papers/decoupled-weight-decay-regularization");
     assert!(
-        select(&adamw, "a[href$='/papers/adam-a-method-for-stochastic-optimization/']")
-            .iter()
-            .any(|a| a.text().collect::<String>().contains("Kingma and Ba 2015")),
+        select(
+            &adamw,
+            "a[href$='/papers/adam-a-method-for-stochastic-optimization/']"
+        )
+        .iter()
+        .any(|a| a.text().collect::<String>().contains("Kingma and Ba 2015")),
     );
     assert!(!select(&adamw, ".katex-display").is_empty());
 }
