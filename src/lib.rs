@@ -201,7 +201,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         .par_iter()
         .flat_map_iter(|p| {
             p.summaries()
-                .flat_map(|(_, text)| markdown::math_spans(text))
+                .flat_map(|(_, text)| markdown::math_spans(text, config.math_brackets))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -214,6 +214,8 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
             None => &markdown::TexPassthrough,
         },
         cites: None,
+        brackets: config.math_brackets,
+        base_path: config.base_path(),
     };
     let assets = render::Assets {
         math_css: math.css.clone(),

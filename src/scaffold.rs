@@ -85,6 +85,7 @@ mod tests {
             key: None,
             aliases: vec![],
             url: None,
+            slug: None,
             draft: false,
         }
     }

@@ -31,6 +31,9 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The last segment of the paper's URL, when not the file name's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub draft: bool,
 }
@@ -187,7 +190,7 @@ fn tidy(message: &str) -> String {
 /// Required fields that parse but say nothing.
 fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut empty = |field: &str, what: &str| {
+    let mut problem = |field: &str, what: &str| {
         out.push(Diagnostic::error(
             &paper.path,
             &paper.text,
@@ -196,15 +199,46 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
         ));
     };
     if paper.front.title.trim().is_empty() {
-        empty("title", "`title` is empty");
+        problem("title", "`title` is empty");
     }
     if paper.front.authors.iter().all(|a| a.trim().is_empty()) {
-        empty("authors", "`authors` lists no author");
+        problem("authors", "`authors` lists no author");
     } else if paper.front.authors.iter().any(|a| a.trim().is_empty()) {
         // A nameless person would get a page without a name or a slug.
-        empty("authors", "`authors` has an empty name");
+        problem("authors", "`authors` has an empty name");
+    }
+    if !(1000..=9999).contains(&paper.front.year) {
+        // `year = 15` would sort and cite as the year 15.
+        problem(
+            "year",
+            &format!(
+                "`year = {}` is not a year: write all four digits (e.g. 2015)",
+                paper.front.year
+            ),
+        );
+    }
+    if let Some(slug) = &paper.front.slug
+        && !is_slug(slug)
+    {
+        problem(
+            "slug",
+            &format!(
+                "`slug = {slug:?}` cannot be a URL segment: use lowercase ASCII letters, digits \
+                 and single hyphens (e.g. \"attention-2017\")"
+            ),
+        );
     }
     out
+}
+
+/// Whether `s` is a slug as sitegen makes them: `a-z`, `0-9` and inner single hyphens.
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -338,16 +372,28 @@ mod tests {
         let d = &parse("---\ntitle: A\nyear: 2015\n---\n").unwrap_err()[0];
         assert!(d.message.contains("missing field `authors`"), "{d}");
         assert_eq!(d.line, 1);
-        let d = &parse("+++\ntitle = \"T\"\nauthors = [\"A, B\", \" \"]\nyear = 1\n+++\n")
+        let d = &parse("+++\ntitle = \"T\"\nauthors = [\"A, B\", \" \"]\nyear = 2001\n+++\n")
             .unwrap_err()[0];
         assert_eq!(
             (d.line, d.message.as_str()),
             (3, "front matter: `authors` has an empty name")
         );
-        let ds = parse("+++\ntitle = \" \"\nauthors = []\nyear = 1\n+++\n").unwrap_err();
-        assert_eq!(ds.len(), 2);
-        assert_eq!(ds[0].line, 2);
-        assert_eq!(ds[1].line, 3);
+        let ds = parse("+++\ntitle = \" \"\nauthors = []\nyear = 15\nslug = \"A b\"\n+++\n")
+            .unwrap_err();
+        let at: Vec<(usize, &str)> = ds.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(at.len(), 4, "{at:?}");
+        assert_eq!((at[0].0, at[1].0), (2, 3));
+        assert_eq!(
+            at[2],
+            (
+                4,
+                "front matter: `year = 15` is not a year: write all four digits (e.g. 2015)"
+            )
+        );
+        assert!(
+            at[3].1.contains("`slug = \"A b\"` cannot be a URL segment"),
+            "{at:?}"
+        );
         let d = &parse("no front matter\n").unwrap_err()[0];
         assert!(d.message.contains("missing front matter"));
         let d = &parse("+++\ntitle = \"A\"\n").unwrap_err()[0];
@@ -357,7 +403,7 @@ mod tests {
     #[test]
     fn several_summaries() {
         let text = format!(
-            "+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 1\n+++\none\n{SUMMARY_SEPARATOR}\ntwo\n"
+            "+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2001\n+++\none\n{SUMMARY_SEPARATOR}\ntwo\n"
         );
         let p = parse(&text).unwrap();
         let parts: Vec<&str> = p.summaries.iter().map(|r| &p.text[r.clone()]).collect();

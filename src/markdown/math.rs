@@ -470,6 +470,8 @@ mod tests {
             highlighter: &hl,
             math: &Failing,
             cites: None,
+            brackets: false,
+            base_path: "/",
         };
         let span = SourceSpan {
             path: std::path::Path::new("p.md"),

@@ -1,12 +1,16 @@
 //! Markdown to HTML for one summary: pulldown-cmark events through a chain of adapters
-//! (`\(…\)` math → citations → math → highlight), each passing through what it does not own. It must not read files or
-//! know about pages; positions it reports are byte offsets into the paper file.
+//! (math delimiters → site links → citations → math → highlight), each passing through what it
+//! does not own. It must not read files or know about pages; positions it reports are byte
+//! offsets into the paper file.
 
 pub mod cite;
 pub mod highlight;
 pub mod math;
+mod watch;
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use std::ops::Range;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
 use crate::diag::Diagnostic;
 pub use crate::math::MathRenderer;
@@ -19,6 +23,11 @@ pub struct MarkdownContext<'a> {
     pub math: &'a dyn MathRenderer,
     /// What each cited key links to; None leaves `\cite{..}` as text (no library at hand).
     pub cites: Option<&'a cite::CiteTable>,
+    /// Whether `\(…\)` and `\[…\]` are math too (`[math] brackets`); CommonMark reads them as
+    /// escaped brackets.
+    pub brackets: bool,
+    /// The path the site lives under (`/` or `/reading-list/`): site-absolute links get it.
+    pub base_path: &'a str,
 }
 
 /// One summary as HTML, with what the page around it needs to know.
@@ -96,11 +105,69 @@ pub fn options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
 }
 
+/// The events of `markdown` with every math delimiter the site accepts turned into math events:
+/// `$…$`, `$$…$$`, GitHub's `` $`…`$ ``, and with `brackets` also `\(…\)` and `\[…\]`.
+fn math_events(
+    markdown: &str,
+    brackets: bool,
+) -> Box<dyn Iterator<Item = (Event<'_>, Range<usize>)> + '_> {
+    let events = Parser::new_ext(markdown, options()).into_offset_iter();
+    let events = events.map(move |e| watch::github_math(e, markdown));
+    if brackets {
+        Box::new(math::BracketMath::new(events, markdown))
+    } else {
+        Box::new(events)
+    }
+}
+
+/// `dest` as the built site must link it: a site-absolute path (`/papers/b/`, not `//host/x`)
+/// gets the path the site lives under, so it works under a GitHub Pages project prefix.
+pub fn site_link<'a>(dest: CowStr<'a>, base_path: &str) -> CowStr<'a> {
+    match dest.strip_prefix('/') {
+        Some(rest) if !rest.starts_with('/') && base_path != "/" => {
+            CowStr::from(format!("{}/{rest}", base_path.trim_end_matches('/')))
+        }
+        _ => dest,
+    }
+}
+
+fn rebase_link<'a>(event: Event<'a>, base_path: &str) -> Event<'a> {
+    match event {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: site_link(dest_url, base_path),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: site_link(dest_url, base_path),
+            title,
+            id,
+        }),
+        other => other,
+    }
+}
+
 /// Renders `markdown` (a summary, which starts at `span.offset` of its file) to HTML.
 pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
     let mut out = RenderedMarkdown::default();
-    let events = Parser::new_ext(markdown, options()).into_offset_iter();
-    let events = math::BracketMath::new(events, markdown);
+    let mut unparsed = Vec::new();
+    let mut watch =
+        watch::TextWatch::new(math_events(markdown, cx.brackets), markdown, &mut unparsed);
+    let events = watch
+        .by_ref()
+        .map(|(event, range)| (rebase_link(event, cx.base_path), range));
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
@@ -109,14 +176,32 @@ pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -
     let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut html_out, events);
     out.html = html_out;
+    let liquid = watch.liquid;
+    let warn = |at: usize, message: String| {
+        Diagnostic::warning(span.path, span.file_text, span.offset + at, message)
+    };
+    for u in unparsed {
+        out.diagnostics
+            .push(warn(u.at, format!("math: {}", u.message)));
+    }
+    if let Some(at) = liquid {
+        out.diagnostics.push(warn(
+            at,
+            format!(
+                "{LIQUID_WARNING}: sitegen does not run Jekyll's tags, the page shows them as text"
+            ),
+        ));
+    }
     out
 }
 
+/// The start of the warning about Liquid tags, which a page reports once per file.
+pub const LIQUID_WARNING: &str = "Liquid tag";
+
 /// Every math expression of `markdown` as (TeX, display), in order: exactly what `render` will
 /// ask the math renderer for, so the build can render them all up front.
-pub fn math_spans(markdown: &str) -> Vec<(String, bool)> {
-    let events = Parser::new_ext(markdown, options()).into_offset_iter();
-    math::BracketMath::new(events, markdown)
+pub fn math_spans(markdown: &str, brackets: bool) -> Vec<(String, bool)> {
+    math_events(markdown, brackets)
         .filter_map(|(event, _)| match event {
             Event::InlineMath(tex) => Some((tex.into_string(), false)),
             Event::DisplayMath(tex) => Some((tex.into_string(), true)),
@@ -136,6 +221,8 @@ mod tests {
             highlighter: &hl,
             math: &TexPassthrough,
             cites: None,
+            brackets: true,
+            base_path: "/",
         };
         let span = SourceSpan {
             path: Path::new("p.md"),
@@ -173,7 +260,7 @@ mod tests {
     fn math_spans_are_what_render_asks_for() {
         let md = "a $x$ b \\(y\\) `$no$`\n\n$$z$$\n\n```\n$no$\n```\n\\[w\\] $5 and $10\n";
         assert_eq!(
-            math_spans(md),
+            math_spans(md, true),
             [
                 ("x".to_owned(), false),
                 ("y".to_owned(), false),
