@@ -26,12 +26,11 @@ fn build() -> (tempfile::TempDir, PathBuf, sitegen::BuildReport) {
     (tmp, out, report)
 }
 
-const BN: &str =
-    "batch-normalization-accelerating-deep-network-training-by-reducing-internal-covariate-shift";
+const BN: &str = "batch-normalization";
 const TRPO: &str = "trust-region-policy-optimization";
 const HYPER: &str = "gradient-based-hyperparameter-optimization-through-reversible-learning";
-const DRAW: &str = "draw-a-recurrent-neural-network-for-image-generation";
-const ODD: &str = "unicode-friends-100-of-1-sets-a-b-and-x";
+const DRAW: &str = "draw";
+const ODD: &str = "unicode-and-friends";
 
 fn page(out: &Path, slug: &str) -> Html {
     let path = out.join("papers").join(slug).join("index.html");

@@ -178,6 +178,18 @@ impl Paper {
     }
 }
 
+/// A warning when YAML split "Last, First" names into one-word people.
+fn yaml_authors_problem(source: &SourcePaper) -> Option<Diagnostic> {
+    let is_yaml = source
+        .text
+        .trim_start_matches('\u{feff}')
+        .starts_with("---");
+    let at = source.field_offset("authors");
+    let line = source.text.get(at..)?.lines().next()?;
+    let fix = names::yaml_split_authors(&source.front.authors, line).filter(|_| is_yaml)?;
+    Some(Diagnostic::warning(&source.path, &source.text, at, fix))
+}
+
 /// The URL slug a paper gets from its file name (`content/papers/attention.md` → `attention`),
 /// unique by construction; the title's when the name has no letter or digit.
 fn file_slug(source: &SourcePaper) -> String {
@@ -227,6 +239,7 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
                 .slug
                 .clone()
                 .unwrap_or_else(|| file_slug(&source));
+            diags.extend(yaml_authors_problem(&source));
             Pending {
                 source,
                 key,

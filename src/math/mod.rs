@@ -10,6 +10,7 @@ pub mod engine;
 mod katex_js;
 #[cfg(feature = "katex-rs")]
 mod katex_rs;
+mod mathml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

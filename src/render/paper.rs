@@ -79,7 +79,7 @@ impl PaperPages<'_> {
             section: "papers",
             has_math,
         };
-        let feed_body = keep_body.then(|| summaries.join("\n"));
+        let feed_body = keep_body.then(|| super::feed::mathml_only(&summaries.join("\n")));
         let list = |idxs: &[usize]| idxs.iter().map(|&i| items[i].clone()).collect();
         let ctx = PaperCtx {
             paper: items[i].clone(),
