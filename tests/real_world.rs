@@ -124,7 +124,7 @@ fn check_uses_the_base_url_and_reads_raw_html_links() {
 #[test]
 fn papers_with_the_same_title_both_get_a_page() {
     let (tmp, report) = build_with(&fixture("real-world"), None);
-    assert_eq!(report.papers, 2);
+    assert_eq!(report.papers, 3);
     let out = tmp.path().join("public");
     for slug in ["papers/attention", "papers/attention-2"] {
         let doc = page(&out, slug);
@@ -214,4 +214,36 @@ fn mathml_of_operator_name_scripts_is_valid() {
     }
     // KaTeX's visual HTML keeps the function application after `max`.
     assert!(!select(&doc, ".katex-html .mop").is_empty());
+}
+
+#[test]
+fn an_author_is_shown_with_capitals_everywhere() {
+    let (tmp, _) = build_with(&fixture("real-world"), None);
+    let out = tmp.path().join("public");
+    for slug in ["papers/attention", "papers/resnet"] {
+        let doc = page(&out, slug);
+        let authors = texts(&doc, ".byline a");
+        assert!(
+            authors.contains(&"Kaiming He".to_owned()),
+            "{slug}: {authors:?}"
+        );
+    }
+    assert_eq!(
+        texts(&page(&out, "authors/kaiming-he"), "h1"),
+        ["Kaiming He"]
+    );
+}
+
+#[test]
+fn keys_outside_the_list_read_the_same_alone_or_in_a_group() {
+    let (tmp, _) = build_with(&fixture("real-world"), None);
+    let doc = page(&tmp.path().join("public"), "papers/resnet");
+    assert_eq!(
+        texts(&doc, ".summary .cite-group"),
+        ["[DuchiHS11]", "[GalG16, Vaswani et al. 2017]", "[HeZRS15]"]
+    );
+    assert_eq!(
+        texts(&doc, ".summary .cite-missing, .summary .cite-external"),
+        ["DuchiHS11", "GalG16", "HeZRS15"]
+    );
 }

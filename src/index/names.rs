@@ -47,6 +47,13 @@ impl Name {
         }
     }
 
+    /// Whether given names and surname start with a capital (particles aside): "Kaiming He",
+    /// not "kaiming He".
+    pub fn is_capitalized(&self) -> bool {
+        let capital = |w: &str| !w.chars().next().is_some_and(char::is_lowercase);
+        self.first.split([' ', '-']).all(capital) && capital(self.surname())
+    }
+
     /// "Last, First", as BibTeX and front matter write a person.
     pub fn bibtex(&self) -> String {
         if self.first.is_empty() {
