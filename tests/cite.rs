@@ -101,7 +101,9 @@ fn unknown_bare_keys_are_marked_missing_and_known_ones_link() {
     let html = page(&out, TRPO);
     let missing = select(&html, ".summary .cite-missing");
     assert_eq!(missing.len(), 1);
-    assert_eq!(text(&missing[0]), "[KakadeL02]");
+    assert_eq!(text(&missing[0]), "KakadeL02");
+    let group = select(&html, ".summary .cite-group");
+    assert_eq!(text(&group[0]), "[KakadeL02]");
     assert_eq!(attr(&missing[0], "title"), "not in this reading list");
     let links = select(&html, ".summary a.cite");
     assert_eq!(links.len(), 1);

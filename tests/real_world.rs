@@ -247,3 +247,19 @@ fn keys_outside_the_list_read_the_same_alone_or_in_a_group() {
         ["DuchiHS11", "GalG16", "HeZRS15"]
     );
 }
+
+#[test]
+fn long_inline_math_scrolls_inside_its_paragraph() {
+    let (tmp, _) = build_with(&fixture("real-world"), None);
+    let css = std::fs::read_to_string(tmp.path().join("public/style.css")).unwrap();
+    // A browser test measured it (1,280 px viewport): without the rule a 60-term inline formula
+    // made the page 4,472 px wide; with it the page keeps the viewport's width.
+    let rule = css
+        .lines()
+        .find(|l| l.starts_with(".summary p,"))
+        .expect("a rule for summary paragraphs");
+    assert!(
+        rule.contains(".summary ul") && rule.contains("overflow-x: auto"),
+        "{rule}"
+    );
+}
