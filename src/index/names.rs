@@ -137,7 +137,7 @@ pub(crate) fn yaml_split_authors(authors: &[String], authors_line: &str) -> Opti
     let suspect = authors_line.contains('[')
         && !authors_line.contains(['"', '\''])
         && authors.len() >= 2
-        && authors.len() % 2 == 0
+        && authors.len().is_multiple_of(2)
         && authors.iter().all(one_word);
     if !suspect {
         return None;
