@@ -229,7 +229,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
 
     files.push(generated("style.css", include_str!("../static/style.css")));
     files.push(generated("highlight.css", &markdown::Highlighter::css()));
-    files.push(generated(output::MARKER, ""));
+    files.push(generated(output::NOJEKYLL, ""));
     if let Some(cname) = &config.cname {
         files.push(generated("CNAME", &format!("{cname}\n")));
     }
@@ -270,7 +270,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let mut clock = Instant::now();
     let written = !rendered.diagnostics.iter().any(Diagnostic::is_error);
     if written {
-        output::write(&opts.out_dir(), &rendered.output)?;
+        output::write(&opts.root, &opts.out_dir(), &rendered.output)?;
         rendered.timings.lap("write", &mut clock);
     }
     let mut notes = rendered.math.notes.clone();
