@@ -173,8 +173,10 @@ fn summary_links(markdown: &str, base_path: &str) -> Vec<(usize, String, &'stati
     let mut links = Vec::new();
     // Raw HTML arrives line by line: a block is tokenized whole, from its first byte.
     let mut block: Option<(usize, String)> = None;
+    // Raw HTML links are rebased like markdown ones (`markdown::links`).
     let html_links = |at: usize, html: &str, links: &mut Vec<_>| {
         for (offset, link) in attribute_values(html, &["href", "src"]) {
+            let link = crate::markdown::site_link(link.into(), base_path).to_string();
             links.push((at + offset, link, "link"));
         }
     };
@@ -285,7 +287,7 @@ mod tests {
 
     #[test]
     fn summary_links_cover_raw_html_and_get_the_base_path() {
-        let md = "[a](/papers/b/) ![f](/images/f.png) <img src='x.png'>\n\n<div>\n<a href=y.html>y</a>\n</div>\n";
+        let md = "[a](/papers/b/) ![f](/images/f.png) <img src='/x.png'>\n\n<div>\n<a href=y.html>y</a>\n</div>\n";
         let links = summary_links(md, "/r/");
         let values: Vec<(&str, &str)> = links.iter().map(|(_, l, w)| (l.as_str(), *w)).collect();
         assert_eq!(

@@ -5,16 +5,18 @@
 
 pub mod cite;
 pub mod highlight;
+mod links;
 pub mod math;
 mod watch;
 
 use std::ops::Range;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
 use crate::diag::Diagnostic;
 pub use crate::math::MathRenderer;
 pub use highlight::Highlighter;
+pub use links::site_link;
 pub use math::TexPassthrough;
 
 /// What the markdown stage needs from the rest of the build.
@@ -120,45 +122,6 @@ fn math_events(
     }
 }
 
-/// `dest` as the built site must link it: a site-absolute path (`/papers/b/`, not `//host/x`)
-/// gets the path the site lives under, so it works under a GitHub Pages project prefix.
-pub fn site_link<'a>(dest: CowStr<'a>, base_path: &str) -> CowStr<'a> {
-    match dest.strip_prefix('/') {
-        Some(rest) if !rest.starts_with('/') && base_path != "/" => {
-            CowStr::from(format!("{}/{rest}", base_path.trim_end_matches('/')))
-        }
-        _ => dest,
-    }
-}
-
-fn rebase_link<'a>(event: Event<'a>, base_path: &str) -> Event<'a> {
-    match event {
-        Event::Start(Tag::Link {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Link {
-            link_type,
-            dest_url: site_link(dest_url, base_path),
-            title,
-            id,
-        }),
-        Event::Start(Tag::Image {
-            link_type,
-            dest_url,
-            title,
-            id,
-        }) => Event::Start(Tag::Image {
-            link_type,
-            dest_url: site_link(dest_url, base_path),
-            title,
-            id,
-        }),
-        other => other,
-    }
-}
-
 /// Renders `markdown` (a summary, which starts at `span.offset` of its file) to HTML.
 pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
     let mut out = RenderedMarkdown::default();
@@ -167,7 +130,7 @@ pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -
         watch::TextWatch::new(math_events(markdown, cx.brackets), markdown, &mut unparsed);
     let events = watch
         .by_ref()
-        .map(|(event, range)| (rebase_link(event, cx.base_path), range));
+        .map(|(event, range)| (links::rebase(event, cx.base_path), range));
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
