@@ -295,7 +295,7 @@ mod tests {
             [
                 ("/r/papers/b/", "link"),
                 ("/r/images/f.png", "image"),
-                ("x.png", "link"),
+                ("/r/x.png", "link"),
                 ("y.html", "link")
             ]
         );
