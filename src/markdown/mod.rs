@@ -256,7 +256,8 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
     let markdown = uncited.as_str();
     let mut text = String::new();
     let mut in_code_block = false;
-    for event in Parser::new_ext(markdown, options()) {
+    let events = Parser::new_ext(markdown, options()).into_offset_iter();
+    for (event, _) in events.map(|e| watch::github_math(e, markdown)) {
         match event {
             Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
@@ -297,7 +298,7 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
 mod excerpt_tests {
     #[test]
     fn excerpt_is_plain_and_cut_at_a_word() {
-        let md = "# Head\n\nSome *text* with $x$ math and `code` here.\n\n```\nskipped\n```\n";
+        let md = "# Head\n\nSome *text* with $`x`$ math and `code` here.\n\n```\nskipped\n```\n";
         assert_eq!(
             super::excerpt(md, 100),
             "Head Some text with x math and code here."
