@@ -112,6 +112,26 @@ fn runs(dollars: &[usize]) -> Vec<(usize, usize)> {
 fn refused_pairs(source: &str, dollars: &[usize]) -> Vec<UnparsedMath> {
     let bytes = source.as_bytes();
     let runs = runs(dollars);
+    // A run that could close `$…$` (index 0) or `$$…$$` (index 1): no space before it, and for
+    // inline math no digit after it, as in `$5 and $10`. `next_closer[k][i]` is the first such
+    // run after run `i`, found in one backward pass so a block of many dollars stays linear.
+    let closes = |&(at, l): &(usize, usize), len: usize| {
+        l == len
+            && bytes
+                .get(at.wrapping_sub(1))
+                .is_some_and(|b| !b.is_ascii_whitespace())
+            && (len == 2 || !bytes.get(at + l).is_some_and(u8::is_ascii_digit))
+    };
+    let mut next_closer = [vec![None; runs.len()], vec![None; runs.len()]];
+    for (k, next) in next_closer.iter_mut().enumerate() {
+        let mut seen = None;
+        for i in (0..runs.len()).rev() {
+            next[i] = seen;
+            if closes(&runs[i], k + 1) {
+                seen = Some(i);
+            }
+        }
+    }
     let mut found = Vec::new();
     let mut i = 0;
     while i < runs.len() {
@@ -121,16 +141,7 @@ fn refused_pairs(source: &str, dollars: &[usize]) -> Vec<UnparsedMath> {
             i += 1;
             continue;
         }
-        // The closer: the next run of the same length that could close (no space before it,
-        // and for inline math no digit after it, as in `$5 and $10`).
-        let closer = runs[i + 1..].iter().position(|&(at, l)| {
-            l == len
-                && bytes
-                    .get(at.wrapping_sub(1))
-                    .is_some_and(|b| !b.is_ascii_whitespace())
-                && (len == 2 || !bytes.get(at + l).is_some_and(u8::is_ascii_digit))
-        });
-        let Some(j) = closer.map(|k| i + 1 + k) else {
+        let Some(j) = next_closer[len - 1][i] else {
             i += 1;
             continue;
         };
