@@ -156,7 +156,8 @@ pub fn load_config(
     base_url: Option<&str>,
 ) -> Result<Config, Result<Diagnostic, Error>> {
     let path = root.join("sitegen.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| Err(Error::io(&path, e)))?;
+    let bytes = std::fs::read(&path).map_err(|e| Err(Error::io(&path, e)))?;
+    let text = load::decode(Path::new("sitegen.toml"), bytes).map_err(|d| Ok(*d))?;
     Config::from_toml(Path::new("sitegen.toml"), &text, base_url).map_err(|d| Ok(*d))
 }
 

@@ -318,7 +318,19 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
             ));
             bad = true;
         }
-        if let Some(first) = slugs.get(&p.slug).filter(|_| p.front().slug.is_some()) {
+        if p.front().slug.is_some() && p.slug.len() > names::MAX_SLUG {
+            diags.push(Diagnostic::error(
+                &p.source.path,
+                &p.source.text,
+                p.source.field_offset("slug"),
+                format!(
+                    "`slug` is {} bytes long; the limit is {} (slugs name files and folders)",
+                    p.slug.len(),
+                    names::MAX_SLUG
+                ),
+            ));
+            bad = true;
+        } else if let Some(first) = slugs.get(&p.slug).filter(|_| p.front().slug.is_some()) {
             diags.push(Diagnostic::error(
                 &p.source.path,
                 &p.source.text,
@@ -429,6 +441,13 @@ pub(super) mod tests {
                 "sub/b.md",
                 "title = \"A\"\nauthors = [\"U, V\"]\nyear = 2011",
             ),
+            paper(
+                "g.md",
+                &format!(
+                    "title = \"G\"\nauthors = [\"W, X\"]\nyear = 2011\nslug = \"{}\"",
+                    "g".repeat(101)
+                ),
+            ),
         ]);
         let keys: Vec<&str> = lib.papers.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["Q11", "X15a", "X15b", "U11", "K"]);
@@ -439,16 +458,18 @@ pub(super) mod tests {
             .iter()
             .map(|d| format!("{}:{} {}", d.path.display(), d.line, d.message))
             .collect();
-        assert_eq!(msgs.len(), 6, "{msgs:#?}");
-        assert!(
-            msgs[2].starts_with("f.md:5 duplicate slug `a`: e.md"),
-            "{msgs:#?}"
-        );
-        assert!(
-            msgs[3].starts_with("a.md:1 the URL `a` from this file's name is taken by e.md"),
-            "{msgs:#?}"
-        );
-        assert!(msgs[4].starts_with("d.md:5 duplicate key `K`"), "{msgs:#?}");
-        assert!(msgs[5].starts_with("sub/b.md:1 the URL `b`"), "{msgs:#?}");
+        assert_eq!(msgs.len(), 7, "{msgs:#?}");
+        for expected in [
+            "f.md:5 duplicate slug `a`: e.md",
+            "g.md:5 `slug` is 101 bytes long; the limit is 100",
+            "a.md:1 the URL `a` from this file's name is taken by e.md",
+            "d.md:5 duplicate key `K`",
+            "sub/b.md:1 the URL `b`",
+        ] {
+            assert!(
+                msgs.iter().any(|m| m.starts_with(expected)),
+                "{expected}: {msgs:#?}"
+            );
+        }
     }
 }

@@ -4,3 +4,6 @@
 
 pub mod config;
 pub mod content;
+mod files;
+
+pub use files::decode;
