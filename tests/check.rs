@@ -31,7 +31,7 @@ fn cli_exit_codes() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("content/papers/linking.md:10:9:"))
-        .stdout(predicate::str::contains("4 errors"));
+        .stdout(predicate::str::contains("3 errors"));
     Command::cargo_bin("sitegen")
         .unwrap()
         .args(["check", "--root"])

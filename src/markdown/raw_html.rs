@@ -183,11 +183,7 @@ fn check_links<'a>(
                     continue;
                 }
             }
-            Event::End(TagEnd::Link | TagEnd::Image) => {
-                if open.pop() == Some(true) {
-                    continue;
-                }
-            }
+            Event::End(TagEnd::Link | TagEnd::Image) if open.pop() == Some(true) => continue,
             _ => {}
         }
         out.push((event, range));
