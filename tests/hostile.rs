@@ -49,7 +49,7 @@ fn control_characters_never_reach_the_feed_or_pages() {
         .iter()
         .filter(|(path, _)| path.ends_with(".html") || path.ends_with(".xml"));
     for (path, bytes) in pages {
-        let text = String::from_utf8_lossy(&bytes);
+        let text = String::from_utf8_lossy(bytes);
         let bad = text
             .chars()
             .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'));

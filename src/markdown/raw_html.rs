@@ -155,7 +155,7 @@ fn check_links<'a>(
     let mut open: Vec<bool> = Vec::new();
     let mut removed = 0;
     for (event, range) in events {
-        match &event {
+        let keep = match &event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 let unsafe_target = !url::is_safe_link(dest_url);
                 if unsafe_target {
@@ -187,18 +187,14 @@ fn check_links<'a>(
                     }
                 }
                 open.push(unsafe_target);
-                if unsafe_target {
-                    continue;
-                }
+                !unsafe_target
             }
-            Event::End(TagEnd::Link | TagEnd::Image) => {
-                if open.pop() == Some(true) {
-                    continue;
-                }
-            }
-            _ => {}
+            Event::End(TagEnd::Link | TagEnd::Image) => open.pop() != Some(true),
+            _ => true,
+        };
+        if keep {
+            out.push((event, range));
         }
-        out.push((event, range));
     }
     if removed > MAX_LISTED {
         diags.push(Diagnostic::warning(
