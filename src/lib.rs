@@ -41,7 +41,11 @@ pub enum Error {
     #[error("{0}")]
     MathEngine(String),
     /// A command that needs a site was pointed at a folder without `sitegen.toml`.
-    #[error("{}: no sitegen.toml here; pass the site folder with --root", root.display())]
+    #[error(
+        "{} is not a sitegen site (it has no sitegen.toml): pass the site's folder with \
+         --root DIR, or start a new site with `sitegen init DIR`",
+        folder_name(root)
+    )]
     NotASite { root: PathBuf },
     #[error("{path}: refusing to write the site here: {reason}")]
     UnsafeOutput { path: PathBuf, reason: String },
@@ -68,6 +72,15 @@ pub enum Error {
     Search(String),
     #[error("the first build stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
+}
+
+/// How an error names a folder: `.`, the default `--root`, reads better in words.
+fn folder_name(root: &Path) -> String {
+    if root == Path::new(".") || root.as_os_str().is_empty() {
+        "the current folder".to_owned()
+    } else {
+        root.display().to_string()
+    }
 }
 
 impl Error {
@@ -162,7 +175,15 @@ pub fn load_config(
     base_url: Option<&str>,
 ) -> Result<Config, Result<Diagnostic, Error>> {
     let path = root.join("sitegen.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| Err(Error::io(&path, e)))?;
+    let bytes = std::fs::read(&path).map_err(|e| {
+        Err(match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotASite {
+                root: root.to_path_buf(),
+            },
+            _ => Error::io(&path, e),
+        })
+    })?;
+    let text = load::decode(Path::new("sitegen.toml"), bytes).map_err(|d| Ok(*d))?;
     Config::from_toml(Path::new("sitegen.toml"), &text, base_url).map_err(|d| Ok(*d))
 }
 
@@ -208,7 +229,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         .par_iter()
         .flat_map_iter(|p| {
             p.summaries()
-                .flat_map(|(_, text)| markdown::math_spans(text))
+                .flat_map(|(_, text)| markdown::math_spans(text, config.math_brackets))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -221,6 +242,9 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
             None => &markdown::TexPassthrough,
         },
         cites: None,
+        raw_html: config.raw_html,
+        brackets: config.math_brackets,
+        base_path: config.base_path(),
     };
     let assets = render::Assets {
         math_css: math.css.clone(),

@@ -5,3 +5,7 @@
 pub mod config;
 pub mod content;
 pub mod fields;
+mod files;
+pub mod url;
+
+pub use files::decode;

@@ -38,36 +38,51 @@ impl PaperPages<'_> {
         let mut diagnostics = Vec::new();
         let (mut has_math, mut has_code) = (false, false);
         let several = paper.source.summaries.len() > 1;
-        let summaries: Vec<SummaryView> = paper
-            .summaries()
-            .enumerate()
-            .map(|(n, (offset, text))| {
-                let span = SourceSpan {
-                    path: &paper.source.path,
-                    file_text: &paper.source.text,
+        let mut summaries: Vec<SummaryView> = Vec::new();
+        for (n, (offset, text)) in paper.summaries().enumerate() {
+            if text.trim().is_empty() {
+                // An empty section on the page helps no reader: say so and leave it out.
+                diagnostics.push(Diagnostic::warning(
+                    &paper.source.path,
+                    &paper.source.text,
                     offset,
-                };
-                let prefix = if several {
-                    format!("s{}-", n + 1)
-                } else {
-                    String::new()
-                };
-                let out = markdown::render_summary(text, &span, self.md, &prefix);
-                has_math |= out.has_math;
-                has_code |= out.has_code;
-                diagnostics.extend(out.diagnostics);
-                SummaryView {
-                    html: out.html,
-                    by: paper
-                        .front()
-                        .summary_by
-                        .as_ref()
-                        .and_then(|b| b.of(n))
-                        .map(str::to_owned),
-                    toc: out.headings,
-                }
-            })
-            .collect();
+                    "empty summary: it is left out of the page; write it or remove it",
+                ));
+                continue;
+            }
+            let span = SourceSpan {
+                path: &paper.source.path,
+                file_text: &paper.source.text,
+                offset,
+            };
+            let prefix = if several {
+                format!("s{}-", n + 1)
+            } else {
+                String::new()
+            };
+            let out = markdown::render_summary(text, &span, self.md, &prefix);
+            has_math |= out.has_math;
+            has_code |= out.has_code;
+            diagnostics.extend(out.diagnostics);
+            summaries.push(SummaryView {
+                html: out.html,
+                by: paper
+                    .front()
+                    .summary_by
+                    .as_ref()
+                    .and_then(|b| b.of(n))
+                    .map(str::to_owned),
+                toc: out.headings,
+            });
+        }
+        // Liquid tags are reported once per file, not once per summary.
+        let mut liquid_seen = false;
+        diagnostics.retain(|d| {
+            let liquid = d.message.starts_with(markdown::LIQUID_WARNING);
+            let keep = !(liquid && liquid_seen);
+            liquid_seen |= liquid;
+            keep
+        });
         let description = paper
             .summaries()
             .next()
@@ -84,11 +99,8 @@ impl PaperPages<'_> {
             has_code,
         };
         let feed_body = keep_body.then(|| {
-            summaries
-                .iter()
-                .map(|s| s.html.as_str())
-                .collect::<Vec<_>>()
-                .join("\n")
+            let html: Vec<&str> = summaries.iter().map(|s| s.html.as_str()).collect();
+            super::feed::mathml_only(&html.join("\n"))
         });
         let list = |idxs: &[usize]| idxs.iter().map(|&i| items[i].clone()).collect();
         let ctx = PaperCtx {
