@@ -252,7 +252,7 @@ fn search_index_is_built_with_the_site_and_reused_when_nothing_changed() {
 #[test]
 fn bad_link_fields_stop_the_build_at_their_line() {
     let site = copy_fixture("readers");
-    let file = site.path().join("content/papers/old.md");
+    let file = site.path().join("content/papers/an-old-paper.md");
     let text = std::fs::read_to_string(&file).unwrap();
     let text = text.replace(
         "added = 2023-01-10",
@@ -268,7 +268,7 @@ fn bad_link_fields_stop_the_build_at_their_line() {
         .collect();
     assert_eq!(
         shown,
-        ["content/papers/old.md:7", "content/papers/old.md:8"],
+        ["content/papers/an-old-paper.md:7", "content/papers/an-old-paper.md:8"],
         "{}",
         diagnostics_text(&report)
     );
