@@ -268,7 +268,10 @@ fn bad_link_fields_stop_the_build_at_their_line() {
         .collect();
     assert_eq!(
         shown,
-        ["content/papers/an-old-paper.md:7", "content/papers/an-old-paper.md:8"],
+        [
+            "content/papers/an-old-paper.md:7",
+            "content/papers/an-old-paper.md:8"
+        ],
         "{}",
         diagnostics_text(&report)
     );
