@@ -169,7 +169,7 @@ pub fn load_config(
     base_url: Option<&str>,
 ) -> Result<Config, Result<Diagnostic, Error>> {
     let path = root.join("sitegen.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let bytes = std::fs::read(&path).map_err(|e| {
         Err(match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotASite {
                 root: root.to_path_buf(),
@@ -177,6 +177,7 @@ pub fn load_config(
             _ => Error::io(&path, e),
         })
     })?;
+    let text = load::decode(Path::new("sitegen.toml"), bytes).map_err(|d| Ok(*d))?;
     Config::from_toml(Path::new("sitegen.toml"), &text, base_url).map_err(|d| Ok(*d))
 }
 
@@ -221,7 +222,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         .par_iter()
         .flat_map_iter(|p| {
             p.summaries()
-                .flat_map(|(_, text)| markdown::math_spans(text))
+                .flat_map(|(_, text)| markdown::math_spans(text, config.math_brackets))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -234,6 +235,9 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
             None => &markdown::TexPassthrough,
         },
         cites: None,
+        raw_html: config.raw_html,
+        brackets: config.math_brackets,
+        base_path: config.base_path(),
     };
     let assets = render::Assets {
         math_css: math.css.clone(),

@@ -317,6 +317,7 @@ mod tests {
             key: Some("Oord15".into()),
             aliases: Vec::new(),
             url: None,
+            slug: None,
             draft: false,
         }
     }

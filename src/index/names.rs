@@ -47,6 +47,13 @@ impl Name {
         }
     }
 
+    /// Whether given names and surname start with a capital (particles aside): "Kaiming He",
+    /// not "kaiming He".
+    pub fn is_capitalized(&self) -> bool {
+        let capital = |w: &str| !w.chars().next().is_some_and(char::is_lowercase);
+        self.first.split([' ', '-']).all(capital) && capital(self.surname())
+    }
+
     /// "Last, First", as BibTeX and front matter write a person.
     pub fn bibtex(&self) -> String {
         if self.first.is_empty() {
@@ -98,9 +105,24 @@ pub(super) fn fold(s: &str) -> String {
         .join(" ")
 }
 
-/// URL slug: ASCII (deunicode), lowercase, alphanumeric runs joined by `-`.
+/// The longest slug, in bytes. Slugs name files and folders (papers, authors, keywords,
+/// venues); 100 stays far below every file system's 255-byte name limit, with room for the
+/// temporary names built from them, and above every title of the seed list.
+pub const MAX_SLUG: usize = 100;
+
+/// URL slug: ASCII (deunicode), lowercase, alphanumeric runs joined by `-`; at most `MAX_SLUG`
+/// bytes. A longer one is cut at a `-` and ends in a hash of the whole, so two long titles that
+/// only differ at the end stay apart and the slug is the same on every run.
 pub fn slugify(s: &str) -> String {
-    fold(s).replace(' ', "-")
+    let slug = fold(s).replace(' ', "-");
+    if slug.len() <= MAX_SLUG {
+        return slug;
+    }
+    let hash = &blake3::hash(slug.as_bytes()).to_hex()[..8];
+    // The slug is ASCII, so any byte index is a char boundary.
+    let head = &slug[..MAX_SLUG - hash.len() - 1];
+    let head = head.rsplit_once('-').map_or(head, |(h, _)| h);
+    format!("{head}-{hash}")
 }
 
 /// The DBLP-style key: first author's surname, the initial of each other author's surname, and
@@ -120,6 +142,33 @@ pub fn derive_key(authors: &[Name], year: i32) -> String {
     }
     key.push_str(&format!("{:02}", year.rem_euclid(100)));
     key
+}
+
+/// The fix for a YAML author list that YAML itself split: `authors: [Smith, Adam]` is two
+/// people to YAML, though it reads as one "Last, First" name. Only an unquoted flow list
+/// (`[…]` on the `authors` line) of an even number of one-word names is suspect.
+pub(crate) fn yaml_split_authors(authors: &[String], authors_line: &str) -> Option<String> {
+    let one_word = |a: &String| !a.is_empty() && !a.contains(char::is_whitespace);
+    let suspect = authors_line.contains('[')
+        && !authors_line.contains(['"', '\''])
+        && authors.len() >= 2
+        && authors.len().is_multiple_of(2)
+        && authors.iter().all(one_word);
+    if !suspect {
+        return None;
+    }
+    let pairs: Vec<String> = authors
+        .chunks(2)
+        .map(|pair| format!("\"{}, {}\"", pair[0], pair[1]))
+        .collect();
+    Some(format!(
+        "YAML reads `authors` as {} people ({}); if they are {} \"Last, First\" names, quote \
+         each one: `authors: [{}]`",
+        authors.len(),
+        authors.join("; "),
+        pairs.len(),
+        pairs.join(", ")
+    ))
 }
 
 #[cfg(test)]
@@ -205,5 +254,40 @@ mod tests {
         );
         assert_eq!(slugify("Schrödinger's  Cat!"), "schrodinger-s-cat");
         assert_eq!(slugify("?!"), "");
+        let long = slugify(&"Long words ".repeat(30));
+        assert!(
+            long.len() <= MAX_SLUG && long.starts_with("long-words-long"),
+            "{long}"
+        );
+        assert_eq!(long, slugify(&"Long words ".repeat(30)), "stable");
+        assert_ne!(long, slugify(&"Long words ".repeat(31)));
+        assert!(slugify(&"中".repeat(200)).len() <= MAX_SLUG);
+    }
+
+    #[test]
+    fn yaml_lists_of_one_word_names_read_as_pairs() {
+        let authors = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let fix = yaml_split_authors(&authors(&["Smith", "Adam"]), "authors: [Smith, Adam]");
+        assert_eq!(
+            fix.as_deref(),
+            Some(
+                "YAML reads `authors` as 2 people (Smith; Adam); if they are 1 \"Last, First\" \
+                 names, quote each one: `authors: [\"Smith, Adam\"]`"
+            )
+        );
+        for (list, line) in [
+            (&["Smith", "Adam"][..], "authors: [\"Smith\", \"Adam\"]"),
+            (
+                &["Smith", "Adam", "Jones"][..],
+                "authors: [Smith, Adam, Jones]",
+            ),
+            (
+                &["Adam Smith", "Bob Jones"][..],
+                "authors: [Adam Smith, Bob Jones]",
+            ),
+            (&["Smith", "Adam"][..], "authors:"),
+        ] {
+            assert_eq!(yaml_split_authors(&authors(list), line), None, "{line}");
+        }
     }
 }

@@ -23,6 +23,27 @@ pub struct RawConfig {
     pub cname: Option<String>,
     #[serde(default)]
     pub math: RawMath,
+    #[serde(default)]
+    pub markdown: RawMarkdown,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMarkdown {
+    /// What happens to HTML written in summaries.
+    #[serde(default)]
+    pub raw_html: RawHtml,
+}
+
+/// `[markdown] raw_html`: summaries' raw HTML and link targets are sanitized (scripts, event
+/// handlers, frames and non-web URLs removed, with a warning each) unless a site trusts every
+/// author and allows them as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawHtml {
+    #[default]
+    Sanitize,
+    Allow,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -37,6 +58,10 @@ pub struct RawMath {
     /// Which renderer turns TeX into HTML.
     #[serde(default)]
     pub engine: MathEngine,
+    /// Whether `\(…\)` and `\[…\]` delimit math too. Off by default: in CommonMark `\[` is an
+    /// escaped bracket (`Memory \[LSTM\] network`), and pandoc and GitHub agree.
+    #[serde(default)]
+    pub brackets: bool,
 }
 
 /// The math renderer (`[math] engine`). Each renders one KaTeX version, and pages must load that
@@ -91,6 +116,9 @@ pub struct Config {
     pub math_macros: BTreeMap<String, String>,
     pub katex_dist: Option<PathBuf>,
     pub math_engine: MathEngine,
+    pub raw_html: RawHtml,
+    /// `[math] brackets`: `\(…\)` and `\[…\]` are math.
+    pub math_brackets: bool,
     /// Scheme and host, without a trailing slash (`https://u.github.io`); empty for a site that
     /// is only ever served from a path.
     origin: String,
@@ -127,6 +155,8 @@ impl Config {
             math_macros: raw.math.macros,
             katex_dist: raw.math.katex_dist,
             math_engine: raw.math.engine,
+            raw_html: raw.markdown.raw_html,
+            math_brackets: raw.math.brackets,
             origin,
             base_path,
         })
@@ -201,6 +231,7 @@ mod tests {
     #[test]
     fn math_engine_is_chosen_by_name() {
         assert_eq!(config("/").math_engine, MathEngine::Katex);
+        assert!(!config("/").math_brackets);
         let text = "title = \"T\"\nbase_url = \"/\"\n[math]\nengine = \"katex-rs\"\n";
         let c = Config::from_toml(Path::new("s.toml"), text, None).unwrap();
         assert_eq!(c.math_engine, MathEngine::KatexRs);
@@ -208,6 +239,17 @@ mod tests {
         assert_eq!(MathEngine::Katex.katex_version(), "0.16.4");
         let bad = "title = \"T\"\nbase_url = \"/\"\n[math]\nengine = \"mathjax\"\n";
         let err = Config::from_toml(Path::new("s.toml"), bad, None).unwrap_err();
+        assert_eq!(err.line, 4, "{err}");
+    }
+
+    #[test]
+    fn raw_html_is_sanitized_unless_allowed() {
+        assert_eq!(config("/").raw_html, RawHtml::Sanitize);
+        let text = "title = \"T\"\nbase_url = \"/\"\n[markdown]\nraw_html = \"allow\"\n";
+        let c = Config::from_toml(Path::new("s.toml"), text, None).unwrap();
+        assert_eq!(c.raw_html, RawHtml::Allow);
+        let bad = text.replace("allow", "yes");
+        let err = Config::from_toml(Path::new("s.toml"), &bad, None).unwrap_err();
         assert_eq!(err.line, 4, "{err}");
     }
 

@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use super::files::{Links, Site};
+use crate::diag::{Diagnostic, Severity};
 use serde::{Deserialize, Serialize};
-use walkdir::WalkDir;
-
-use crate::diag::Diagnostic;
 
 /// The line that separates two summaries of the same paper in one file.
 pub const SUMMARY_SEPARATOR: &str = "<!-- next summary -->";
@@ -31,6 +30,9 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The last segment of the paper's URL, when not the file name's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub draft: bool,
 }
@@ -67,52 +69,49 @@ pub struct SiteSources {
 }
 
 /// Reads `root`; returns the sources and every problem found (the caller decides what is fatal).
+/// `Err` only for failures of the machine, never for what a site holds.
 pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diagnostic>)> {
     let mut sources = SiteSources::default();
     let mut diags = Vec::new();
-    let papers_dir = root.join("content").join("papers");
-    for file in walk_files(&papers_dir)? {
+    let site = Site::new(root);
+    let content_dir = root.join("content");
+    if !content_dir.is_dir() {
+        // Building nothing would replace a published site with an empty one.
+        diags.push(Diagnostic::whole_file(
+            Severity::Error,
+            Path::new("content"),
+            "no `content/` folder: papers go in content/papers/*.md",
+        ));
+    }
+    let papers_dir = content_dir.join("papers");
+    for file in site.walk(&papers_dir, Links::InsideSite, &mut diags)? {
         if file.extension().is_none_or(|e| e != "md") {
             continue;
         }
-        let text = std::fs::read_to_string(&file)?;
-        let rel = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
-        match parse_paper(&rel, text) {
+        let Some(text) = site.read_text(&file, &mut diags)? else {
+            continue;
+        };
+        match parse_paper(&site.rel(&file), text) {
             Ok(paper) if paper.front.draft && !drafts => {}
             Ok(paper) => sources.papers.push(paper),
             Err(mut ds) => diags.append(&mut ds),
         }
     }
     let templates_dir = root.join("templates");
-    for file in walk_files(&templates_dir)? {
-        sources.templates.insert(
-            site_path(&templates_dir, &file),
-            std::fs::read_to_string(&file)?,
-        );
+    for file in site.walk(&templates_dir, Links::Follow, &mut diags)? {
+        if let Some(text) = site.read_text(&file, &mut diags)? {
+            sources
+                .templates
+                .insert(site_path(&templates_dir, &file), text);
+        }
     }
     let static_dir = root.join("static");
-    for file in walk_files(&static_dir)? {
+    for file in site.walk(&static_dir, Links::Follow, &mut diags)? {
         sources
             .static_files
             .insert(site_path(&static_dir, &file), file);
     }
     Ok((sources, diags))
-}
-
-/// Regular files under `dir`, sorted by path; none when `dir` does not exist.
-fn walk_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut files = Vec::new();
-    for entry in WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(std::io::Error::other)?;
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if entry.file_type().is_file() && !hidden {
-            files.push(entry.into_path());
-        }
-    }
-    Ok(files)
 }
 
 fn site_path(dir: &Path, file: &Path) -> String {
@@ -184,10 +183,10 @@ fn tidy(message: &str) -> String {
     format!("front matter: {}", message.trim())
 }
 
-/// Required fields that parse but say nothing.
+/// Fields that parse but say nothing, or hold what no page can show.
 fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut empty = |field: &str, what: &str| {
+    let mut report = |field: &str, what: &str| {
         out.push(Diagnostic::error(
             &paper.path,
             &paper.text,
@@ -196,15 +195,97 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
         ));
     };
     if paper.front.title.trim().is_empty() {
-        empty("title", "`title` is empty");
+        report("title", "`title` is empty");
+    }
+    let front = &paper.front;
+    let fields = [
+        ("title", vec![&front.title]),
+        ("authors", front.authors.iter().collect()),
+        ("venue", front.venue.iter().collect()),
+        ("keywords", front.keywords.iter().collect()),
+        ("key", front.key.iter().collect()),
+        ("aliases", front.aliases.iter().collect()),
+        ("url", front.url.iter().collect()),
+    ];
+    for (field, values) in fields {
+        // Pasted from PDFs, they end up in titles; feeds and pages cannot carry them.
+        if let Some(c) = values
+            .iter()
+            .flat_map(|v| v.chars())
+            .find(|&c| forbidden(c))
+        {
+            let what = format!(
+                "`{field}` contains the control character U+{:04X}",
+                c as u32
+            );
+            report(field, &what);
+        }
     }
     if paper.front.authors.iter().all(|a| a.trim().is_empty()) {
-        empty("authors", "`authors` lists no author");
+        report("authors", "`authors` lists no author");
     } else if paper.front.authors.iter().any(|a| a.trim().is_empty()) {
         // A nameless person would get a page without a name or a slug.
-        empty("authors", "`authors` has an empty name");
+        report("authors", "`authors` has an empty name");
+    }
+    if !(1000..=9999).contains(&paper.front.year) {
+        // `year = 15` would sort and cite as the year 15.
+        report(
+            "year",
+            &format!(
+                "`year = {}` is not a year: write all four digits (e.g. 2015)",
+                paper.front.year
+            ),
+        );
+    }
+    if let Some(slug) = &paper.front.slug
+        && !is_slug(slug)
+    {
+        report(
+            "slug",
+            &format!(
+                "`slug = {slug:?}` cannot be a URL segment: use lowercase ASCII letters, digits \
+                 and single hyphens (e.g. \"attention-2017\")"
+            ),
+        );
+    }
+    if let Some(url) = &paper.front.url
+        && let Err(why) = super::url::check_web_url("url", url)
+    {
+        out.push(Diagnostic::error(
+            &paper.path,
+            &paper.text,
+            value_offset(paper, "url", url),
+            why,
+        ));
     }
     out
+}
+
+/// Whether `s` is a slug as sitegen makes them: `a-z`, `0-9` and inner single hyphens.
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Control characters other than tab and line breaks (which XML and HTML accept).
+fn forbidden(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Where `value` is written on `field`'s line (its start when it is not found there, e.g. when
+/// escapes changed it), so an error about a value points at it.
+fn value_offset(paper: &SourcePaper, field: &str, value: &str) -> usize {
+    let start = paper.field_offset(field);
+    let line_end = paper.text[start..]
+        .find('\n')
+        .map_or(paper.text.len(), |i| start + i);
+    paper.text[start..line_end]
+        .find(value)
+        .map_or(start, |i| start + i)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -338,16 +419,28 @@ mod tests {
         let d = &parse("---\ntitle: A\nyear: 2015\n---\n").unwrap_err()[0];
         assert!(d.message.contains("missing field `authors`"), "{d}");
         assert_eq!(d.line, 1);
-        let d = &parse("+++\ntitle = \"T\"\nauthors = [\"A, B\", \" \"]\nyear = 1\n+++\n")
+        let d = &parse("+++\ntitle = \"T\"\nauthors = [\"A, B\", \" \"]\nyear = 2001\n+++\n")
             .unwrap_err()[0];
         assert_eq!(
             (d.line, d.message.as_str()),
             (3, "front matter: `authors` has an empty name")
         );
-        let ds = parse("+++\ntitle = \" \"\nauthors = []\nyear = 1\n+++\n").unwrap_err();
-        assert_eq!(ds.len(), 2);
-        assert_eq!(ds[0].line, 2);
-        assert_eq!(ds[1].line, 3);
+        let ds = parse("+++\ntitle = \" \"\nauthors = []\nyear = 15\nslug = \"A b\"\n+++\n")
+            .unwrap_err();
+        let at: Vec<(usize, &str)> = ds.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(at.len(), 4, "{at:?}");
+        assert_eq!((at[0].0, at[1].0), (2, 3));
+        assert_eq!(
+            at[2],
+            (
+                4,
+                "front matter: `year = 15` is not a year: write all four digits (e.g. 2015)"
+            )
+        );
+        assert!(
+            at[3].1.contains("`slug = \"A b\"` cannot be a URL segment"),
+            "{at:?}"
+        );
         let d = &parse("no front matter\n").unwrap_err()[0];
         assert!(d.message.contains("missing front matter"));
         let d = &parse("+++\ntitle = \"A\"\n").unwrap_err()[0];
@@ -355,9 +448,28 @@ mod tests {
     }
 
     #[test]
+    fn url_fields_take_only_web_urls() {
+        let front = |url: &str| {
+            format!("+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2015\nurl = \"{url}\"\n+++\n")
+        };
+        assert!(parse(&front("https://arxiv.org/abs/1")).is_ok());
+        assert!(parse(&front("papers/x.pdf")).is_ok());
+        let ds = parse(&front("javascript:alert(1)")).unwrap_err();
+        assert_eq!((ds[0].line, ds[0].col), (5, 8), "{}", ds[0]);
+        assert!(
+            ds[0].message.contains("`url` must be an http(s)"),
+            "{}",
+            ds[0]
+        );
+        let yaml = "---\ntitle: A\nauthors: [B]\nyear: 2015\nurl: ' data:text/html,x'\n---\n";
+        let ds = parse(yaml).unwrap_err();
+        assert_eq!(ds[0].line, 5, "{}", ds[0]);
+    }
+
+    #[test]
     fn several_summaries() {
         let text = format!(
-            "+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 1\n+++\none\n{SUMMARY_SEPARATOR}\ntwo\n"
+            "+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2001\n+++\none\n{SUMMARY_SEPARATOR}\ntwo\n"
         );
         let p = parse(&text).unwrap();
         let parts: Vec<&str> = p.summaries.iter().map(|r| &p.text[r.clone()]).collect();

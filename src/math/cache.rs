@@ -48,10 +48,17 @@ impl Prerendered {
         }
         let cached = entries.len();
         let stale = cache.len();
-        let fresh: Vec<(Key, Rendered)> = missing
-            .par_iter()
-            .map(|(key, (tex, display))| (*key, katex.render_one(tex, *display)))
-            .collect();
+        let render = || -> Vec<(Key, Rendered)> {
+            missing
+                .par_iter()
+                .map(|(key, (tex, display))| (*key, katex.render_one(tex, *display)))
+                .collect()
+        };
+        // On the math pool's large stacks, one engine per thread of it.
+        let fresh = match &*super::engine::MATH_POOL {
+            Some(pool) => pool.install(render),
+            None => render(),
+        };
         let rendered = fresh.len();
         entries.extend(fresh);
         Prerendered {
@@ -81,11 +88,13 @@ impl Prerendered {
 
 impl MathRenderer for Prerendered {
     fn render(&self, tex: &str, display: bool) -> Result<String, String> {
-        match self.entries.get(&self.katex.key(tex, display)) {
+        let rendered = match self.entries.get(&self.katex.key(tex, display)) {
             Some(hit) => hit.clone(),
             // Only reachable if the pre-pass missed an expression: still render it right.
             None => self.katex.render_one(tex, display),
-        }
+        };
+        // KaTeX's own output stays in the cache; pages get valid MathML.
+        rendered.map(super::mathml::repair)
     }
 }
 

@@ -10,6 +10,8 @@ pub mod engine;
 mod katex_js;
 #[cfg(feature = "katex-rs")]
 mod katex_rs;
+pub mod limits;
+mod mathml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
