@@ -227,8 +227,9 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
     out
 }
 
-/// Control characters other than tab and line breaks (which XML and HTML accept).
-fn forbidden(c: char) -> bool {
+/// Control characters other than tab and line breaks (which XML and HTML accept): an error in a
+/// front-matter field.
+pub fn forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
