@@ -11,8 +11,11 @@
 //!   that file, separated by `content::SUMMARY_SEPARATOR`. A summary that the file already holds
 //!   (compared with all whitespace runs collapsed, so a change in restoration does not count) is
 //!   not added again; so re-importing a dump changes nothing.
+//! - The paper's file is the site's existing file for that slug, whatever its name (a second file
+//!   would be a duplicate slug), else `content/papers/<slug>.md`; slugs are capped in length.
 //! - Front matter is TOML (title, authors as "Last, First", venue, year, keywords, key), taken
-//!   from the first entry of the run for that paper.
+//!   from the first entry of the run for that paper, without control characters (the build
+//!   rejects them). Keys are unique against the whole site (`keys`).
 //! - Hand edits: every file the importer writes carries, as the last front-matter line, a TOML
 //!   comment with a fingerprint (blake3) of the rest of the file. A file is *importer-owned* when
 //!   that comment is present and the fingerprint matches, i.e. no byte changed since the importer
