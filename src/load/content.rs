@@ -224,6 +224,16 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
         // A nameless person would get a page without a name or a slug.
         report("authors", "`authors` has an empty name");
     }
+    if let Some(url) = &paper.front.url
+        && let Err(why) = super::url::check_web_url("url", url)
+    {
+        out.push(Diagnostic::error(
+            &paper.path,
+            &paper.text,
+            value_offset(paper, "url", url),
+            why,
+        ));
+    }
     out
 }
 
@@ -231,6 +241,18 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
 /// front-matter field.
 pub fn forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Where `value` is written on `field`'s line (its start when it is not found there, e.g. when
+/// escapes changed it), so an error about a value points at it.
+fn value_offset(paper: &SourcePaper, field: &str, value: &str) -> usize {
+    let start = paper.field_offset(field);
+    let line_end = paper.text[start..]
+        .find('\n')
+        .map_or(paper.text.len(), |i| start + i);
+    paper.text[start..line_end]
+        .find(value)
+        .map_or(start, |i| start + i)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -378,6 +400,25 @@ mod tests {
         assert!(d.message.contains("missing front matter"));
         let d = &parse("+++\ntitle = \"A\"\n").unwrap_err()[0];
         assert!(d.message.contains("missing front matter"));
+    }
+
+    #[test]
+    fn url_fields_take_only_web_urls() {
+        let front = |url: &str| {
+            format!("+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 1\nurl = \"{url}\"\n+++\n")
+        };
+        assert!(parse(&front("https://arxiv.org/abs/1")).is_ok());
+        assert!(parse(&front("papers/x.pdf")).is_ok());
+        let ds = parse(&front("javascript:alert(1)")).unwrap_err();
+        assert_eq!((ds[0].line, ds[0].col), (5, 8), "{}", ds[0]);
+        assert!(
+            ds[0].message.contains("`url` must be an http(s)"),
+            "{}",
+            ds[0]
+        );
+        let yaml = "---\ntitle: A\nauthors: [B]\nyear: 1\nurl: ' data:text/html,x'\n---\n";
+        let ds = parse(yaml).unwrap_err();
+        assert_eq!(ds[0].line, 5, "{}", ds[0]);
     }
 
     #[test]

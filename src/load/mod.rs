@@ -5,5 +5,6 @@
 pub mod config;
 pub mod content;
 mod files;
+pub mod url;
 
 pub use files::decode;
