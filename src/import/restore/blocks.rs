@@ -1,0 +1,155 @@
+//! Non-list blocks: headings (where their text ends), rules, display math and standalone images.
+
+use super::planner::{Ctx, Planner};
+use super::scan::Cand;
+use super::spans::inside;
+use super::words::{FUNCTION_WORDS, looks_like_sentence_start, safe_line_start};
+
+impl Planner<'_> {
+    pub(super) fn heading(&mut self, c: Cand, k: usize) -> bool {
+        self.block(c.pos, Ctx::Heading);
+        let limit = self.next_cand_pos(k);
+        if let Some(start) = self.sentence_start(c.text, limit) {
+            self.block(start, Ctx::Para);
+        }
+        true
+    }
+
+    /// The first word in `from..limit` (not the first one) that starts a sentence.
+    pub(super) fn sentence_start(&self, from: usize, limit: usize) -> Option<usize> {
+        let mut prev: Option<&str> = None;
+        let mut pos = from;
+        for word in self.raw[from..limit].split(' ') {
+            let at = pos;
+            pos += word.len() + 1;
+            if word.is_empty() {
+                continue;
+            }
+            if inside(self.protected, at) || self.protected.iter().any(|r| r.start == at) {
+                prev = Some("x");
+                continue;
+            }
+            if let Some(p) = prev {
+                let starts_lower = p
+                    .chars()
+                    .find(|c| c.is_alphabetic())
+                    .is_some_and(char::is_lowercase);
+                let ends_sentence = p.ends_with(['.', ':', '?', '!']);
+                let bare = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+                if looks_like_sentence_start(word)
+                    && (ends_sentence || starts_lower || FUNCTION_WORDS.contains(&bare))
+                {
+                    return Some(at);
+                }
+            }
+            prev = Some(word);
+        }
+        None
+    }
+
+    pub(super) fn rule(&mut self, c: Cand, len: usize, k: usize) -> bool {
+        let prev = self.raw[..c.pos].trim_end();
+        let after_sentence = prev.is_empty() || prev.ends_with(['.', '!', '?', ':', '*', ')', '_']);
+        if len < 5 && !after_sentence {
+            return false;
+        }
+        self.block(c.pos, Ctx::Rule);
+        let end = c.pos + len;
+        if let Some(w) = self.next_word(end)
+            && w != self.next_cand_pos(k)
+        {
+            self.block(w, Ctx::Para);
+        }
+        true
+    }
+
+    pub(super) fn display(&mut self, c: Cand, end: usize, k: usize) {
+        if self.ctx == Ctx::Heading {
+            self.block(c.pos, Ctx::Para);
+        } else if !self.pending_text(c.pos).is_empty() {
+            let sep = format!("\n{}", self.continuation());
+            self.push(c.pos, sep);
+        }
+        if matches!(self.ctx, Ctx::Start | Ctx::Rule) {
+            self.ctx = Ctx::Para;
+            self.block_text = c.pos;
+        }
+        if let Some(w) = self.next_word(end)
+            && w != self.next_cand_pos(k)
+            && safe_line_start(&self.raw[w..])
+        {
+            let sep = format!("\n{}", self.continuation());
+            self.push(w, sep);
+        }
+    }
+
+    /// A standalone image: its own paragraph. Returns where it (and its caption) ends.
+    pub(super) fn image(&mut self, c: Cand, k: usize) -> Option<usize> {
+        let prev = self.raw[..c.pos].trim_end();
+        let standalone = prev.is_empty()
+            || prev.ends_with(['.', '!', '?', ':', '*', ')'])
+            || self.at_block_start(c.pos);
+        let end = image_end(self.raw, c.pos)?;
+        if !standalone {
+            return None;
+        }
+        self.block(c.pos, Ctx::Para);
+        let mut end = end;
+        if let Some(cap) = self.next_word(end)
+            && let Some(cap_end) = emphasis_end(self.raw, cap)
+        {
+            self.push(cap, "\n".into());
+            end = cap_end;
+        }
+        if let Some(w) = self.next_word(end) {
+            let later = self.cands[k..].iter().any(|c| c.pos == w);
+            let word = self.raw[w..].split_whitespace().next().unwrap_or("");
+            if !later && looks_like_sentence_start(word) {
+                self.block(w, Ctx::Para);
+            }
+        }
+        Some(end)
+    }
+}
+
+/// End of `![alt](url "title")` starting at `pos`: the `)` followed by whitespace or the end.
+fn image_end(raw: &str, pos: usize) -> Option<usize> {
+    let open = pos + raw[pos..].find("](")?;
+    let b = raw.as_bytes();
+    let mut j = open + 2;
+    while j < b.len() {
+        if b[j] == b')' && b.get(j + 1).is_none_or(|c| c.is_ascii_whitespace()) {
+            return Some(j + 1);
+        }
+        if b[j].is_ascii_whitespace() && !raw[open..j].contains('"') {
+            // A space in a URL outside a title: not an image we understand.
+            if !raw[j..].trim_start().starts_with('"') {
+                return None;
+            }
+        }
+        j += 1;
+    }
+    None
+}
+
+/// End of an `*emphasis*` starting at `pos`, if there is one.
+fn emphasis_end(raw: &str, pos: usize) -> Option<usize> {
+    let b = raw.as_bytes();
+    if b.get(pos) != Some(&b'*')
+        || b.get(pos + 1)
+            .is_none_or(|c| c.is_ascii_whitespace() || *c == b'*')
+    {
+        return None;
+    }
+    let mut j = pos + 2;
+    while j < b.len() {
+        if b[j] == b'*' && !b[j - 1].is_ascii_whitespace() {
+            return b
+                .get(j + 1)
+                .is_none_or(|c| c.is_ascii_whitespace())
+                .then_some(j + 1);
+        }
+        j += 1;
+    }
+    None
+}

@@ -1,0 +1,86 @@
+//! Every place of a flattened summary where a marker (heading, bullet, number, rule, display
+//! math, image) could start. It looks at one position at a time and never decides whether a
+//! candidate is structure: that is the planner's job, with the whole context.
+
+use std::ops::Range;
+
+use super::spans::inside;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Kind {
+    Heading,
+    Star,
+    Dash,
+    Number(u32),
+    /// A run of `-`, `_` or `*` of this many bytes.
+    Rule(usize),
+    /// `$$…$$` ending at this offset.
+    Display(usize),
+    Image,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cand {
+    pub(super) pos: usize,
+    pub(super) kind: Kind,
+    /// Where the text after the marker (and its space) starts.
+    pub(super) text: usize,
+}
+
+/// Every place a marker could start; the planner decides which ones are structure.
+pub(super) fn candidates(raw: &str, protected: &[Range<usize>]) -> Vec<Cand> {
+    let b = raw.as_bytes();
+    let mut out = Vec::new();
+    for pos in 0..b.len() {
+        if !raw.is_char_boundary(pos) || (pos > 0 && !b[pos - 1].is_ascii_whitespace()) {
+            continue;
+        }
+        if b[pos].is_ascii_whitespace() {
+            continue;
+        }
+        if let Some(r) = protected.iter().find(|r| r.start == pos) {
+            if raw[pos..].starts_with("$$") {
+                out.push(Cand {
+                    pos,
+                    kind: Kind::Display(r.end),
+                    text: pos,
+                });
+            }
+            continue;
+        }
+        if inside(protected, pos) {
+            continue;
+        }
+        let rest = &raw[pos..];
+        let run = |c: u8| b[pos..].iter().take_while(|&&x| x == c).count();
+        let ends_at = |n: usize| b.get(pos + n).is_none_or(|c| c.is_ascii_whitespace());
+        let spaced = |n: usize| b.get(pos + n) == Some(&b' ');
+        let after = |n: usize| (pos + n + 1).min(b.len());
+        let kind = match b[pos] {
+            b'#' => {
+                let n = run(b'#');
+                let next = raw[after(n)..].chars().next();
+                (n <= 6 && spaced(n) && next.is_some_and(|c| !c.is_lowercase()))
+                    .then_some((Kind::Heading, after(n)))
+            }
+            c @ (b'-' | b'_' | b'*') if run(c) >= 3 && ends_at(run(c)) => {
+                Some((Kind::Rule(run(c)), after(run(c))))
+            }
+            b'*' if spaced(1) => Some((Kind::Star, after(1))),
+            b'-' if spaced(1) => Some((Kind::Dash, after(1))),
+            b'!' if rest.starts_with("![") => Some((Kind::Image, pos)),
+            c if c.is_ascii_digit() => {
+                let n = b[pos..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let number = (n <= 2 && b.get(pos + n) == Some(&b'.') && spaced(n + 1))
+                    .then(|| rest[..n].parse::<u32>().ok())
+                    .flatten();
+                number.map(|k| (Kind::Number(k), after(n + 1)))
+            }
+            _ => None,
+        };
+        if let Some((kind, text)) = kind {
+            out.push(Cand { pos, kind, text });
+        }
+    }
+    out
+}
