@@ -3,21 +3,23 @@
 use super::planner::{Ctx, Planner};
 use super::scan::Cand;
 use super::spans::inside;
-use super::words::{FUNCTION_WORDS, looks_like_sentence_start, safe_line_start};
+use super::words::{looks_like_sentence_start, safe_line_start, title_end};
 
 impl Planner<'_> {
     pub(super) fn heading(&mut self, c: Cand, k: usize) -> bool {
         self.block(c.pos, Ctx::Heading);
         let limit = self.next_cand_pos(k);
-        if let Some(start) = self.sentence_start(c.text, limit) {
+        if let Some(start) = self.heading_text_end(c.text, limit) {
             self.block(start, Ctx::Para);
         }
         true
     }
 
-    /// The first word in `from..limit` (not the first one) that starts a sentence.
-    pub(super) fn sentence_start(&self, from: usize, limit: usize) -> Option<usize> {
-        let mut prev: Option<&str> = None;
+    /// Where the paragraph glued to a heading's text starts, if one is: the words of
+    /// `from..limit` are read as a title (see `words::title_end`), math and code as neutral words.
+    fn heading_text_end(&self, from: usize, limit: usize) -> Option<usize> {
+        let mut words = Vec::new();
+        let mut starts = Vec::new();
         let mut pos = from;
         for word in self.raw[from..limit].split(' ') {
             let at = pos;
@@ -25,26 +27,12 @@ impl Planner<'_> {
             if word.is_empty() {
                 continue;
             }
-            if inside(self.protected, at) || self.protected.iter().any(|r| r.start == at) {
-                prev = Some("x");
-                continue;
-            }
-            if let Some(p) = prev {
-                let starts_lower = p
-                    .chars()
-                    .find(|c| c.is_alphabetic())
-                    .is_some_and(char::is_lowercase);
-                let ends_sentence = p.ends_with(['.', ':', '?', '!']);
-                let bare = word.trim_end_matches(|c: char| !c.is_alphanumeric());
-                if looks_like_sentence_start(word)
-                    && (ends_sentence || starts_lower || FUNCTION_WORDS.contains(&bare))
-                {
-                    return Some(at);
-                }
-            }
-            prev = Some(word);
+            let protected =
+                inside(self.protected, at) || self.protected.iter().any(|r| r.start == at);
+            words.push(if protected { "$" } else { word });
+            starts.push(at);
         }
-        None
+        title_end(&words).map(|i| starts[i])
     }
 
     pub(super) fn rule(&mut self, c: Cand, len: usize, k: usize) -> bool {

@@ -107,6 +107,31 @@ mod tests {
     }
 
     #[test]
+    fn headings_in_title_case_end_where_the_sentence_starts() {
+        check(
+            "## Summary Transformer-based language models produce text.",
+            "## Summary\n\nTransformer-based language models produce text.",
+        );
+        check(
+            "### Notes The Google File System (GFS) is designed for us.",
+            "### Notes\n\nThe Google File System (GFS) is designed for us.",
+        );
+        // Lowercase words that title case keeps do not cut the heading short.
+        check(
+            "## Implementations and References - one - two",
+            "## Implementations and References\n\n- one\n- two",
+        );
+        check(
+            "## Kafka: a Distributed Messaging System for Log Processing ### Links",
+            "## Kafka: a Distributed Messaging System for Log Processing\n\n### Links",
+        );
+        check(
+            "# World Models (2018) David Ha, Jurgen Schmidhuber",
+            "# World Models (2018)\n\nDavid Ha, Jurgen Schmidhuber",
+        );
+    }
+
+    #[test]
     fn numbered_items() {
         check(
             "works as follows: 1. Use $Q$-Values 2. Average 3. Solve. Done.",

@@ -58,3 +58,93 @@ pub(super) fn safe_line_start(text: &str) -> bool {
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     !(digits > 0 && matches!(text.as_bytes().get(digits), Some(b'.' | b')')))
 }
+
+/// Lowercase words that title case leaves in lowercase (`Kafka: a Distributed Messaging System
+/// for Log Processing`), so they do not end a title.
+const TITLE_SMALL: &[&str] = &[
+    "a", "an", "the", "and", "or", "nor", "but", "of", "for", "with", "without", "in", "on", "at",
+    "to", "by", "via", "vs", "vs.", "from", "into", "onto", "over", "under", "per", "as", "is",
+    "are", "be", "not", "than", "versus",
+];
+
+/// How a word reads in a title.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// Starts with a capital letter (`Deep`, `GANs`, `(GFS)`, `**Bold**`).
+    Capital,
+    /// A lowercase word title case keeps lowercase (`of`, `and`).
+    Small,
+    /// Any other lowercase word: titles in title case have none.
+    Lower,
+    /// Numbers, math, punctuation: neutral.
+    Other,
+}
+
+fn shape(word: &str) -> Shape {
+    let bare = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    match bare.chars().next() {
+        Some(c) if c.is_uppercase() => Shape::Capital,
+        Some(c) if c.is_lowercase() => {
+            let plain = bare.trim_end_matches(|c: char| !c.is_alphanumeric());
+            if TITLE_SMALL.contains(&plain) || TITLE_SMALL.contains(&bare) {
+                Shape::Small
+            } else {
+                Shape::Lower
+            }
+        }
+        _ => Shape::Other,
+    }
+}
+
+fn is_function_word(word: &str) -> bool {
+    let bare = word.trim_end_matches(|c: char| !c.is_alphanumeric());
+    FUNCTION_WORDS.contains(&bare)
+}
+
+/// Index of the word where a heading's text (`words`, the first one being the heading's) ends
+/// and a sentence starts, if it does. In order:
+/// - a capitalised word after a closing parenthesis (`World Models (2018) David Ha`);
+/// - title case: the first lowercase word that title case would capitalise (`language` in
+///   `Summary Transformer-based language models`) belongs to a sentence, which started at the
+///   last capitalised function word before it (`The` in `Notes The Google File System (GFS) is`)
+///   or else the last capitalised word (`Transformer-based`);
+/// - sentence case (no capitalised word before that lowercase one: `The key idea behind the
+///   paper What we do`): the first capitalised sentence start after a lowercase word, a
+///   sentence end or as a function word.
+pub(super) fn title_end(words: &[&str]) -> Option<usize> {
+    let shapes: Vec<Shape> = words.iter().map(|w| shape(w)).collect();
+    for i in 1..words.len() {
+        if words[i - 1].ends_with(')') && looks_like_sentence_start(words[i]) {
+            return Some(i);
+        }
+        if shapes[i] != Shape::Lower {
+            continue;
+        }
+        let capitals = (1..i).filter(|&c| shapes[c] == Shape::Capital);
+        if let Some(c) = capitals
+            .clone()
+            .filter(|&c| is_function_word(words[c]))
+            .last()
+        {
+            return Some(c);
+        }
+        if let Some(c) = capitals.last() {
+            return Some(c);
+        }
+        return sentence_case_end(words, i);
+    }
+    None
+}
+
+/// In a sentence-case title, the first word from `from` on that starts a sentence.
+fn sentence_case_end(words: &[&str], from: usize) -> Option<usize> {
+    (from.max(1)..words.len()).find(|&i| {
+        let prev = words[i - 1];
+        let after_lower = prev
+            .chars()
+            .find(|c| c.is_alphabetic())
+            .is_some_and(char::is_lowercase);
+        looks_like_sentence_start(words[i])
+            && (prev.ends_with(['.', ':', '?', '!']) || after_lower || is_function_word(words[i]))
+    })
+}
