@@ -129,6 +129,14 @@ mod tests {
             "# World Models (2018) David Ha, Jurgen Schmidhuber",
             "# World Models (2018)\n\nDavid Ha, Jurgen Schmidhuber",
         );
+        check(
+            "### Notes **Goal:** Train. ###### High Availability I. **Fast Recovery:**",
+            "### Notes\n\n**Goal:** Train.\n\n###### High Availability\n\nI. **Fast Recovery:**",
+        );
+        check(
+            "## The Chubby lock service for loosely-coupled distributed systems ### Links",
+            "## The Chubby lock service for loosely-coupled distributed systems\n\n### Links",
+        );
     }
 
     #[test]

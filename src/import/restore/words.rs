@@ -103,37 +103,46 @@ fn is_function_word(word: &str) -> bool {
 
 /// Index of the word where a heading's text (`words`, the first one being the heading's) ends
 /// and a sentence starts, if it does. In order:
-/// - a capitalised word after a closing parenthesis (`World Models (2018) David Ha`);
+/// - a capitalised word after a closing parenthesis (`World Models (2018) David Ha`), a bold
+///   word (`Notes **Goal:**`) or a roman number (`High Availability I. **Fast Recovery**`);
 /// - title case: the first lowercase word that title case would capitalise (`language` in
 ///   `Summary Transformer-based language models`) belongs to a sentence, which started at the
 ///   last capitalised function word before it (`The` in `Notes The Google File System (GFS) is`)
 ///   or else the last capitalised word (`Transformer-based`);
 /// - sentence case (no capitalised word before that lowercase one: `The key idea behind the
 ///   paper What we do`): the first capitalised sentence start after a lowercase word, a
-///   sentence end or as a function word.
+///   sentence end or as a function word;
+/// - but not when what would follow is a few words without a final stop: the title goes on.
 pub(super) fn title_end(words: &[&str]) -> Option<usize> {
     let shapes: Vec<Shape> = words.iter().map(|w| shape(w)).collect();
     for i in 1..words.len() {
-        if words[i - 1].ends_with(')') && looks_like_sentence_start(words[i]) {
+        let after_parenthesis = words[i - 1].ends_with(')') && looks_like_sentence_start(words[i]);
+        if after_parenthesis || words[i].starts_with("**") || roman_numbered(words[i]) {
             return Some(i);
         }
         if shapes[i] != Shape::Lower {
             continue;
         }
         let capitals = (1..i).filter(|&c| shapes[c] == Shape::Capital);
-        if let Some(c) = capitals
-            .clone()
-            .filter(|&c| is_function_word(words[c]))
+        let start = match capitals.clone().filter(|&c| is_function_word(words[c])).last() {
+            Some(c) => Some(c),
+            None => capitals.last().or_else(|| sentence_case_end(words, i)),
+        };
+        // A short rest without a final stop is the end of the title, not a sentence (`The Chubby
+        // lock service for loosely-coupled distributed systems` before the next heading).
+        let rest = &words[start?..];
+        let unfinished = rest
             .last()
-        {
-            return Some(c);
-        }
-        if let Some(c) = capitals.last() {
-            return Some(c);
-        }
-        return sentence_case_end(words, i);
+            .is_some_and(|w| w.ends_with(|c: char| c.is_alphanumeric()));
+        return start.filter(|_| !(unfinished && rest.len() <= 10));
     }
     None
+}
+
+/// `I.`, `IV.`: a roman-numbered paragraph, which no title contains.
+fn roman_numbered(word: &str) -> bool {
+    word.strip_suffix('.')
+        .is_some_and(|r| !r.is_empty() && r.chars().all(|c| "IVX".contains(c)))
 }
 
 /// In a sentence-case title, the first word from `from` on that starts a sentence.
