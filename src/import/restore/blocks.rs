@@ -38,12 +38,21 @@ impl Planner<'_> {
     pub(super) fn rule(&mut self, c: Cand, len: usize, k: usize) -> bool {
         let prev = self.raw[..c.pos].trim_end();
         let after_sentence = prev.is_empty() || prev.ends_with(['.', '!', '?', ':', '*', ')', '_']);
-        if len < 5 && !after_sentence {
+        // A dash in prose is followed by more of the sentence (`model --- which`); a rule by a
+        // new block: a sentence start, a marker or nothing (`Demis Hassabis --- Reinforcement`).
+        let end = c.pos + len;
+        let next = self.next_word(end);
+        let before_block = next.is_none_or(|w| {
+            w == self.next_cand_pos(k)
+                || looks_like_sentence_start(self.raw[w..].split(' ').next().unwrap_or(""))
+        });
+        if len < 5 && !after_sentence && !before_block {
             return false;
         }
         self.block(c.pos, Ctx::Rule);
-        let end = c.pos + len;
-        if let Some(w) = self.next_word(end)
+        // What follows the rule starts a block: nothing of it is pending text.
+        self.block_text = end;
+        if let Some(w) = next
             && w != self.next_cand_pos(k)
         {
             self.block(w, Ctx::Para);

@@ -223,6 +223,10 @@ mod tests {
         );
         check("a model --- which", "a model --- which");
         check(
+            "Demis Hassabis --- Reinforcement learning works. --- - https://x.org",
+            "Demis Hassabis\n\n---\n\nReinforcement learning works.\n\n---\n\n- https://x.org",
+        );
+        check(
             "* last. ![F](http://x/f.png?raw=true \"F\") *Caption $x$.* ![](u) Now text",
             "* last.\n\n![F](http://x/f.png?raw=true \"F\")\n*Caption $x$.*\n\n![](u)\n\nNow text",
         );

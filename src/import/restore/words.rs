@@ -124,7 +124,11 @@ pub(super) fn title_end(words: &[&str]) -> Option<usize> {
             continue;
         }
         let capitals = (1..i).filter(|&c| shapes[c] == Shape::Capital);
-        let start = match capitals.clone().filter(|&c| is_function_word(words[c])).last() {
+        let start = match capitals
+            .clone()
+            .filter(|&c| is_function_word(words[c]))
+            .last()
+        {
             Some(c) => Some(c),
             None => capitals.last().or_else(|| sentence_case_end(words, i)),
         };
