@@ -13,7 +13,7 @@ impl Planner<'_> {
     }
 
     pub(super) fn dash_allowed(&self, c: Cand, k: usize) -> bool {
-        if self.at_block_start(c.pos) || self.prev_word(c.pos).ends_with(':') {
+        if self.at_block_start(c.pos) || ends_with_colon(self.prev_word(c.pos)) {
             return true;
         }
         if self.ctx == Ctx::Item && self.levels.iter().any(|l| l.kind == ListKind::Dash) {
@@ -24,12 +24,15 @@ impl Planner<'_> {
     }
 
     pub(super) fn number_allowed(&self, c: Cand, k: usize, n: u32) -> bool {
-        if self.ctx == Ctx::Item && self.levels.iter().any(|l| l.kind == ListKind::Number(n)) {
+        // `1.` again continues a list whose items are all `1.` (markdown numbers them).
+        let open =
+            |l: &Level| l.kind == ListKind::Number(n) || (n == 1 && l.kind == ListKind::Number(2));
+        if self.ctx == Ctx::Item && self.levels.iter().any(open) {
             return true;
         }
         n == 1
             && (self.at_block_start(c.pos)
-                || self.prev_word(c.pos).ends_with(':')
+                || ends_with_colon(self.prev_word(c.pos))
                 || self.another_before_block(k, |kind| kind == Kind::Number(2)))
     }
 
@@ -69,7 +72,7 @@ impl Planner<'_> {
                 let closed = previous.trim_end_matches([')', '"', '\'', '*']);
                 last.sentences &= closed.ends_with(['.', '!', '?']);
             }
-            if previous.ends_with(':') {
+            if ends_with_colon(&previous) {
                 let parent = self.levels[self.levels.len() - 1];
                 self.levels.push(Level {
                     indent: parent.indent + parent.marker + 1,
@@ -120,4 +123,9 @@ impl Planner<'_> {
         self.block_text = c.text;
         true
     }
+}
+
+/// Whether a lead-in ends in `:`, also inside emphasis (`**Setup:**`).
+fn ends_with_colon(text: &str) -> bool {
+    text.trim_end_matches(['*', '_']).ends_with(':')
 }

@@ -146,6 +146,14 @@ mod tests {
             "works as follows:\n\n1. Use $Q$-Values\n2. Average\n3. Solve. Done.",
         );
         check("in version 2. The end", "in version 2. The end");
+        check(
+            "due to: 1. one 1. two 1. three",
+            "due to:\n\n1. one\n1. two\n1. three",
+        );
+        check(
+            "**Test Setup:** - one - two",
+            "**Test Setup:**\n\n- one\n- two",
+        );
         check("see 1. and then", "see 1. and then");
     }
 
