@@ -34,6 +34,7 @@ mod lists;
 mod planner;
 mod scan;
 mod spans;
+mod tables;
 mod words;
 
 use planner::Planner;
@@ -239,6 +240,30 @@ mod tests {
             "* last.\n\n![F](http://x/f.png?raw=true \"F\")\n*Caption $x$.*\n\n![](u)\n\nNow text",
         );
         check("an inline ![i](u) icon", "an inline ![i](u) icon");
+    }
+
+    #[test]
+    fn flattened_tables_get_a_row_a_line() {
+        check(
+            "###### Clusters | Metric | A | |---|:-:| | Disk | $a|b$ | | Empty | | Done.",
+            "###### Clusters\n\n| Metric | A |\n|---|:-:|\n| Disk | $a|b$ |\n| Empty | |\n\nDone.",
+        );
+        // Pipes without a delimiter row are text.
+        check("a | b | c", "a | b | c");
+    }
+
+    #[test]
+    fn fenced_code_gets_its_fences_back() {
+        check(
+            "so: ```math x = y ``` Then ``` plain code ```",
+            "so:\n\n```math\nx = y\n```\n\nThen\n\n```\nplain code\n```",
+        );
+        check(
+            "* item: ```py f(x) ``` after",
+            "* item:\n  ```py\n  f(x)\n  ```\n  after",
+        );
+        // Inline code in a sentence stays inline.
+        check("call `f(x)` now", "call `f(x)` now");
     }
 
     #[test]

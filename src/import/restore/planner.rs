@@ -83,6 +83,17 @@ impl<'a> Planner<'a> {
                     self.display(c, end, k);
                     true
                 }
+                Kind::Fence(end) => {
+                    self.fence(c, end, k);
+                    true
+                }
+                Kind::Table => match self.table(c, k) {
+                    Some(end) => {
+                        skip_to = end;
+                        true
+                    }
+                    None => false,
+                },
                 Kind::Image => match self.image(c, k) {
                     Some(end) => {
                         skip_to = end;

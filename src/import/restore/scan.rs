@@ -1,10 +1,11 @@
 //! Every place of a flattened summary where a marker (heading, bullet, number, rule, display
-//! math, image) could start. It looks at one position at a time and never decides whether a
+//! math, image, table, fenced code) could start. It looks at one position at a time and never decides whether a
 //! candidate is structure: that is the planner's job, with the whole context.
 
 use std::ops::Range;
 
 use super::spans::inside;
+use super::tables::table_rows;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Kind {
@@ -17,6 +18,10 @@ pub(super) enum Kind {
     /// `$$…$$` ending at this offset.
     Display(usize),
     Image,
+    /// A table (see `tables`).
+    Table,
+    /// Fenced code ending at this offset.
+    Fence(usize),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -39,10 +44,17 @@ pub(super) fn candidates(raw: &str, protected: &[Range<usize>]) -> Vec<Cand> {
             continue;
         }
         if let Some(r) = protected.iter().find(|r| r.start == pos) {
-            if raw[pos..].starts_with("$$") {
+            let kind = if raw[pos..].starts_with("$$") {
+                Some(Kind::Display(r.end))
+            } else if raw[pos..].starts_with("```") {
+                Some(Kind::Fence(r.end))
+            } else {
+                None
+            };
+            if let Some(kind) = kind {
                 out.push(Cand {
                     pos,
-                    kind: Kind::Display(r.end),
+                    kind,
                     text: pos,
                 });
             }
@@ -69,6 +81,7 @@ pub(super) fn candidates(raw: &str, protected: &[Range<usize>]) -> Vec<Cand> {
             b'*' if spaced(1) => Some((Kind::Star, after(1))),
             b'-' if spaced(1) => Some((Kind::Dash, after(1))),
             b'!' if rest.starts_with("![") => Some((Kind::Image, pos)),
+            b'|' if table_rows(raw, pos, protected).is_some() => Some((Kind::Table, pos)),
             c if c.is_ascii_digit() => {
                 let n = b[pos..].iter().take_while(|c| c.is_ascii_digit()).count();
                 let number = (n <= 2 && b.get(pos + n) == Some(&b'.') && spaced(n + 1))
