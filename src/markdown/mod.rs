@@ -5,10 +5,12 @@
 pub mod cite;
 pub mod highlight;
 pub mod math;
+mod raw_html;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
 use crate::diag::Diagnostic;
+pub use crate::load::config::RawHtml;
 pub use crate::math::MathRenderer;
 pub use highlight::Highlighter;
 pub use math::TexPassthrough;
@@ -19,6 +21,8 @@ pub struct MarkdownContext<'a> {
     pub math: &'a dyn MathRenderer,
     /// What each cited key links to; None leaves `\cite{..}` as text (no library at hand).
     pub cites: Option<&'a cite::CiteTable>,
+    /// Whether the summaries' raw HTML and link targets are sanitized (the default) or trusted.
+    pub raw_html: RawHtml,
 }
 
 /// One summary as HTML, with what the page around it needs to know.
@@ -99,8 +103,14 @@ pub fn options() -> Options {
 /// Renders `markdown` (a summary, which starts at `span.offset` of its file) to HTML.
 pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
     let mut out = RenderedMarkdown::default();
-    let events = Parser::new_ext(markdown, options()).into_offset_iter();
-    let events = math::BracketMath::new(events, markdown);
+    let events: Vec<_> = Parser::new_ext(markdown, options())
+        .into_offset_iter()
+        .collect();
+    let events = match cx.raw_html {
+        RawHtml::Sanitize => raw_html::sanitize(events, span, &mut out.diagnostics),
+        RawHtml::Allow => events,
+    };
+    let events = math::BracketMath::new(events.into_iter(), markdown);
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
@@ -136,6 +146,7 @@ mod tests {
             highlighter: &hl,
             math: &TexPassthrough,
             cites: None,
+            raw_html: RawHtml::Sanitize,
         };
         let span = SourceSpan {
             path: Path::new("p.md"),

@@ -48,10 +48,17 @@ impl Prerendered {
         }
         let cached = entries.len();
         let stale = cache.len();
-        let fresh: Vec<(Key, Rendered)> = missing
-            .par_iter()
-            .map(|(key, (tex, display))| (*key, katex.render_one(tex, *display)))
-            .collect();
+        let render = || -> Vec<(Key, Rendered)> {
+            missing
+                .par_iter()
+                .map(|(key, (tex, display))| (*key, katex.render_one(tex, *display)))
+                .collect()
+        };
+        // On the math pool's large stacks, one engine per thread of it.
+        let fresh = match &*super::engine::MATH_POOL {
+            Some(pool) => pool.install(render),
+            None => render(),
+        };
         let rendered = fresh.len();
         entries.extend(fresh);
         Prerendered {

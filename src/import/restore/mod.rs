@@ -80,6 +80,22 @@ mod tests {
     }
 
     #[test]
+    fn hash_before_a_non_ascii_character_is_text() {
+        // `#` then a multi-byte character used to slice inside that character and panic.
+        for raw in [
+            "A #é tag",
+            "#中文",
+            "x #é",
+            "## é",
+            "#\u{10348}",
+            "1.é 2.中 *é -é ---é",
+        ] {
+            assert_same_text(raw, &restore(raw));
+        }
+        check("Intro. # Ébauche", "Intro.\n\n# Ébauche");
+    }
+
+    #[test]
     fn bullets_headings_and_colon_nesting() {
         check(
             "* One. * Two: * a * b ### How * Three. #### Like: * x",

@@ -71,9 +71,14 @@ pub(super) fn candidates(raw: &str, protected: &[Range<usize>]) -> Vec<Cand> {
         let kind = match b[pos] {
             b'#' => {
                 let n = run(b'#');
-                let next = raw[after(n)..].chars().next();
-                (n <= 6 && spaced(n) && next.is_some_and(|c| !c.is_lowercase()))
-                    .then_some((Kind::Heading, after(n)))
+                // Only past the space is `after(n)` a char boundary (`#é` is no heading).
+                let heading = n <= 6
+                    && spaced(n)
+                    && raw
+                        .get(after(n)..)
+                        .and_then(|s| s.chars().next())
+                        .is_some_and(|c| !c.is_lowercase());
+                heading.then_some((Kind::Heading, after(n)))
             }
             c @ (b'-' | b'_' | b'*') if run(c) >= 3 && ends_at(run(c)) => {
                 Some((Kind::Rule(run(c)), after(run(c))))

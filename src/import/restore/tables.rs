@@ -24,25 +24,28 @@ pub(super) fn table_rows(
     protected: &[Range<usize>],
 ) -> Option<(Vec<usize>, usize)> {
     let b = raw.as_bytes();
-    let pipes: Vec<usize> = (pos..b.len())
-        .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\') && !inside(protected, i))
-        .collect();
-    let gap = |a: usize, z: usize| raw[pipes[a] + 1..pipes[z]].trim().is_empty();
-    let is_delimiter = |a: usize, z: usize| {
+    let mut found = (pos..b.len())
+        .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\') && !inside(protected, i));
+    // Enough pipes to find the widest delimiter row; the rest only once a table is there.
+    let mut pipes: Vec<usize> = found.by_ref().take(2 * MAX_COLUMNS + 2).collect();
+    if pipes.first() != Some(&pos) {
+        return None;
+    }
+    let gap = |pipes: &[usize], a: usize, z: usize| raw[pipes[a] + 1..pipes[z]].trim().is_empty();
+    let is_delimiter = |pipes: &[usize], a: usize, z: usize| {
         (a..z).all(|i| {
             let cell = raw[pipes[i] + 1..pipes[i + 1]].trim();
             let dashes = cell.trim_start_matches(':').trim_end_matches(':');
             !dashes.is_empty() && dashes.bytes().all(|c| c == b'-')
         })
     };
-    let cols = (1..MAX_COLUMNS)
-        .find(|&c| pipes.len() > 2 * c + 1 && gap(c, c + 1) && is_delimiter(c + 1, 2 * c + 1))?;
-    if pipes.first() != Some(&pos) {
-        return None;
-    }
+    let cols = (1..MAX_COLUMNS).find(|&c| {
+        pipes.len() > 2 * c + 1 && gap(&pipes, c, c + 1) && is_delimiter(&pipes, c + 1, 2 * c + 1)
+    })?;
+    pipes.extend(found);
     let mut rows = vec![pos, pipes[cols + 1]];
     let mut last = 2 * cols + 1;
-    while last + cols + 1 < pipes.len() && gap(last, last + 1) {
+    while last + cols + 1 < pipes.len() && gap(&pipes, last, last + 1) {
         rows.push(pipes[last + 1]);
         last += cols + 1;
     }
