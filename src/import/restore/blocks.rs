@@ -1,14 +1,18 @@
 //! Non-list blocks: headings (where their text ends), rules, display math and standalone images.
 
 use super::planner::{Ctx, Planner};
-use super::scan::Cand;
+use super::scan::{Cand, Kind, roman_number_len};
 use super::spans::inside;
 use super::words::{looks_like_sentence_start, safe_line_start, title_end};
 
 impl Planner<'_> {
     pub(super) fn heading(&mut self, c: Cand, k: usize) -> bool {
         self.block(c.pos, Ctx::Heading);
-        let limit = self.next_cand_pos(k);
+        // Leads (bold, roman numbers) are read as words of the title.
+        let limit = self.cands[k..]
+            .iter()
+            .find(|m| m.kind != Kind::Lead)
+            .map_or(self.raw.len(), |m| m.pos);
         if let Some(start) = self.heading_text_end(c.text, limit) {
             self.block(start, Ctx::Para);
         }
@@ -33,6 +37,34 @@ impl Planner<'_> {
             starts.push(at);
         }
         title_end(&words).map(|i| starts[i])
+    }
+
+    /// A lead that is a paragraph of its own (`XIII. **Impact of Homophily** - In …`): a roman
+    /// number and/or a bold phrase after the end of a sentence and right before a marker. It
+    /// reads as a heading would: a list may start after it. Returns where it ends.
+    pub(super) fn lead(&mut self, c: Cand) -> Option<usize> {
+        let prev = self.raw[..c.pos].trim_end();
+        let after_end = prev.is_empty()
+            || prev.ends_with(['.', '!', '?', ':'])
+            || prev.ends_with("**")
+            || self.at_block_start(c.pos);
+        if !after_end {
+            return None;
+        }
+        let mut end = c.pos + roman_number_len(&self.raw[c.pos..]).unwrap_or(0);
+        let rest = &self.raw[end..];
+        if rest.starts_with("**") {
+            let close = end + 2 + rest[2..].find("**")? + 2;
+            end = close;
+        }
+        let next = self.next_word(end)?;
+        let marker_next = self.cands.iter().find(|m| m.pos >= end).map(|m| m.pos) == Some(next);
+        if end == c.pos || !marker_next {
+            return None;
+        }
+        self.block(c.pos, Ctx::Heading);
+        self.block_text = end;
+        Some(end)
     }
 
     pub(super) fn rule(&mut self, c: Cand, len: usize, k: usize) -> bool {

@@ -259,6 +259,19 @@ mod tests {
     }
 
     #[test]
+    fn text_after_a_list_ends_it_when_it_leads_a_new_one() {
+        check(
+            "- Kafka is fast. **Motivation and Related Work** - Pull is simple. XIII. **Homophily** - Low. I. **Overview** * GNNs",
+            "- Kafka is fast.\n\n**Motivation and Related Work**\n\n- Pull is simple.\n\nXIII. **Homophily**\n\n- Low.\n\nI. **Overview**\n\n* GNNs",
+        );
+        // Bold in a sentence or a heading is no lead.
+        check(
+            "It is **very** fast - really. ## The **Big** Idea",
+            "It is **very** fast - really.\n\n## The **Big** Idea",
+        );
+    }
+
+    #[test]
     fn flattened_tables_get_a_row_a_line() {
         check(
             "###### Clusters | Metric | A | |---|:-:| | Disk | $a|b$ | | Empty | | Done.",

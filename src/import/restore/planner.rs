@@ -87,6 +87,13 @@ impl<'a> Planner<'a> {
                     self.fence(c, end, k);
                     true
                 }
+                Kind::Lead => match self.lead(c) {
+                    Some(end) => {
+                        skip_to = end;
+                        true
+                    }
+                    None => false,
+                },
                 Kind::Table => match self.table(c, k) {
                     Some(end) => {
                         skip_to = end;
@@ -102,7 +109,7 @@ impl<'a> Planner<'a> {
                     None => false,
                 },
             };
-            if !accepted && self.ctx == Ctx::Heading {
+            if !accepted && self.ctx == Ctx::Heading && c.kind != Kind::Lead {
                 // A heading ends at any marker, even one that is no structure here.
                 self.block(c.pos, Ctx::Para);
             }

@@ -18,6 +18,8 @@ pub(super) enum Kind {
     /// `$$…$$` ending at this offset.
     Display(usize),
     Image,
+    /// A paragraph lead: a roman number (`IV.`) or a `**bold**` phrase.
+    Lead,
     /// A table (see `tables`).
     Table,
     /// Fenced code ending at this offset.
@@ -84,6 +86,8 @@ pub(super) fn candidates(raw: &str, protected: &[Range<usize>]) -> Vec<Cand> {
                 Some((Kind::Rule(run(c)), after(run(c))))
             }
             b'*' if spaced(1) => Some((Kind::Star, after(1))),
+            b'*' if rest.starts_with("**") && !spaced(2) => Some((Kind::Lead, pos)),
+            b'I' | b'V' | b'X' if roman_number_len(rest).is_some() => Some((Kind::Lead, pos)),
             b'-' if spaced(1) => Some((Kind::Dash, after(1))),
             b'!' if rest.starts_with("![") => Some((Kind::Image, pos)),
             b'|' if table_rows(raw, pos, protected).is_some() => Some((Kind::Table, pos)),
@@ -101,4 +105,10 @@ pub(super) fn candidates(raw: &str, protected: &[Range<usize>]) -> Vec<Cand> {
         }
     }
     out
+}
+
+/// Length of a roman number with its dot and space (`IV. `) at the start of `text`.
+pub(super) fn roman_number_len(text: &str) -> Option<usize> {
+    let n = text.bytes().take_while(|b| b"IVX".contains(b)).count();
+    (n > 0 && text[n..].starts_with(". ")).then_some(n + 2)
 }

@@ -104,7 +104,7 @@ fn is_function_word(word: &str) -> bool {
 /// Index of the word where a heading's text (`words`, the first one being the heading's) ends
 /// and a sentence starts, if it does. In order:
 /// - a capitalised word after a closing parenthesis (`World Models (2018) David Ha`), a bold
-///   word (`Notes **Goal:**`) or a roman number (`High Availability I. **Fast Recovery**`);
+///   label (`Notes **Goal:**`) or a roman number (`High Availability I. **Fast Recovery**`);
 /// - title case: the first lowercase word that title case would capitalise (`language` in
 ///   `Summary Transformer-based language models`) belongs to a sentence, which started at the
 ///   last capitalised function word before it (`The` in `Notes The Google File System (GFS) is`)
@@ -117,7 +117,9 @@ pub(super) fn title_end(words: &[&str]) -> Option<usize> {
     let shapes: Vec<Shape> = words.iter().map(|w| shape(w)).collect();
     for i in 1..words.len() {
         let after_parenthesis = words[i - 1].ends_with(')') && looks_like_sentence_start(words[i]);
-        if after_parenthesis || words[i].starts_with("**") || roman_numbered(words[i]) {
+        // A bold label (`**Goal:**`) starts a paragraph; other bold may be part of the title.
+        let label = words[i].starts_with("**") && words[i..].iter().any(|w| w.ends_with(":**"));
+        if after_parenthesis || label || roman_numbered(words[i]) {
             return Some(i);
         }
         if shapes[i] != Shape::Lower {
