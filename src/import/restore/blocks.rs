@@ -47,6 +47,7 @@ impl Planner<'_> {
         let after_end = prev.is_empty()
             || prev.ends_with(['.', '!', '?', ':'])
             || prev.ends_with("**")
+            || prev.ends_with("$$")
             || self.at_block_start(c.pos);
         if !after_end {
             return None;

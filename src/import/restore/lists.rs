@@ -19,7 +19,11 @@ impl Planner<'_> {
         if self.ctx == Ctx::Item && self.levels.iter().any(|l| l.kind == ListKind::Dash) {
             return true;
         }
-        let lead_in = LEAD_INS.contains(&self.prev_word(c.pos).to_lowercase().as_str());
+        // No sentence starts with a dash: after a full stop or display math, two are a list.
+        let prev = self.prev_word(c.pos);
+        let lead_in = LEAD_INS.contains(&prev.to_lowercase().as_str())
+            || prev.ends_with(['.', '!', '?'])
+            || prev.ends_with("$$");
         lead_in && self.another_before_block(k, |kind| kind == Kind::Dash)
     }
 

@@ -185,6 +185,10 @@ mod tests {
             "you have a model - in fact, a set of models - which has",
         );
         check(
+            "in laminar flow. - _Geometry:_ a mesh. - _Goal:_ pressure.",
+            "in laminar flow.\n\n- _Geometry:_ a mesh.\n- _Goal:_ pressure.",
+        );
+        check(
             "#### Key Points - To find - Two",
             "#### Key Points\n\n- To find\n- Two",
         );
@@ -238,6 +242,10 @@ mod tests {
         check("* item $$x$$ and more", "* item\n  $$x$$\n  and more");
         // A line must not start with markdown syntax: keep `+ y` on the math line.
         check("so $$x$$ + y", "so\n$$x$$ + y");
+        check(
+            "objective: $$L = a + b$$ - $a$ is one. - $b$ is two.",
+            "objective:\n$$L = a + b$$\n\n- $a$ is one.\n- $b$ is two.",
+        );
     }
 
     #[test]
