@@ -268,9 +268,6 @@ fn real_summaries_survive_the_dump_format() {
         let body = restored
             .get(&title(stem))
             .unwrap_or_else(|| panic!("{stem} not imported"));
-        if let Ok(dir) = std::env::var("RT_DUMP") {
-            std::fs::write(format!("{dir}/{stem}.md"), body).unwrap();
-        }
         score.add(stem, original, body);
     }
 

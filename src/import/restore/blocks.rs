@@ -20,8 +20,14 @@ impl Planner<'_> {
     }
 
     /// Where the paragraph glued to a heading's text starts, if one is: the words of
-    /// `from..limit` are read as a title (see `words::title_end`), math and code as neutral words.
+    /// `from..limit` are read as a title (see `words::title_end`).
     fn heading_text_end(&self, from: usize, limit: usize) -> Option<usize> {
+        let (words, starts) = self.words_in(from, limit);
+        title_end(&words).map(|i| starts[i])
+    }
+
+    /// The words of `from..limit` and where each starts; math and code read as `$`.
+    pub(super) fn words_in(&self, from: usize, limit: usize) -> (Vec<&str>, Vec<usize>) {
         let mut words = Vec::new();
         let mut starts = Vec::new();
         let mut pos = from;
@@ -36,7 +42,7 @@ impl Planner<'_> {
             words.push(if protected { "$" } else { word });
             starts.push(at);
         }
-        title_end(&words).map(|i| starts[i])
+        (words, starts)
     }
 
     /// A lead that is a paragraph of its own (`XIII. **Impact of Homophily** - In …`): a roman

@@ -2,7 +2,7 @@
 
 use super::planner::{Ctx, Level, ListKind, Planner};
 use super::scan::{Cand, Kind};
-use super::words::LEAD_INS;
+use super::words::{LEAD_INS, glued_sentence};
 
 impl Planner<'_> {
     pub(super) fn multiplication(&self, c: Cand) -> bool {
@@ -125,6 +125,10 @@ impl Planner<'_> {
         self.push(c.pos, sep);
         self.ctx = Ctx::Item;
         self.block_text = c.text;
+        let (words, starts) = self.words_in(c.text, self.next_cand_pos(k));
+        if let Some(i) = glued_sentence(&words) {
+            self.block(starts[i], Ctx::Para);
+        }
         true
     }
 }

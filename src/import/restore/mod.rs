@@ -272,6 +272,10 @@ mod tests {
             "- Kafka is fast. **Motivation and Related Work** - Pull is simple. XIII. **Homophily** - Low. I. **Overview** * GNNs",
             "- Kafka is fast.\n\n**Motivation and Related Work**\n\n- Pull is simple.\n\nXIII. **Homophily**\n\n- Low.\n\nI. **Overview**\n\n* GNNs",
         );
+        check(
+            "The procedure is: 1. Collect rollouts 1. Use CMA-ES to maximize reward They find it works.",
+            "The procedure is:\n\n1. Collect rollouts\n1. Use CMA-ES to maximize reward\n\nThey find it works.",
+        );
         // Bold in a sentence or a heading is no lead.
         check(
             "It is **very** fast - really. ## The **Big** Idea",

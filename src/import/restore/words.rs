@@ -163,3 +163,18 @@ fn sentence_case_end(words: &[&str], from: usize) -> Option<usize> {
             && (prev.ends_with(['.', ':', '?', '!']) || after_lower || is_function_word(words[i]))
     })
 }
+
+/// Index of a sentence glued without a stop to the end of a list item's fragment
+/// (`maximizing expected cumulative reward They find that …`): a capitalised function word
+/// right after a lowercase word with no punctuation. The item cannot have gone on like that, so
+/// the text from there is the paragraph after the list.
+pub(super) fn glued_sentence(words: &[&str]) -> Option<usize> {
+    (1..words.len()).find(|&i| {
+        let prev = words[i - 1];
+        shape(prev) == Shape::Lower
+            && prev.ends_with(|c: char| c.is_alphanumeric())
+            && !LEAD_INS.contains(&prev)
+            && looks_like_sentence_start(words[i])
+            && is_function_word(words[i])
+    })
+}
