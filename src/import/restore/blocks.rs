@@ -59,10 +59,8 @@ impl Planner<'_> {
             return None;
         }
         let mut end = c.pos + roman_number_len(&self.raw[c.pos..]).unwrap_or(0);
-        let rest = &self.raw[end..];
-        if rest.starts_with("**") {
-            let close = end + 2 + rest[2..].find("**")? + 2;
-            end = close;
+        if let Some(bold) = self.raw[end..].strip_prefix("**") {
+            end += 2 + bold.find("**")? + 2;
         }
         let next = self.next_word(end)?;
         let marker_next = self.cands.iter().find(|m| m.pos >= end).map(|m| m.pos) == Some(next);

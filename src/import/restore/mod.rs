@@ -3,30 +3,37 @@
 //! is kept, and nothing inside `$...$`, `$$...$$` or a code span is looked at as structure.
 //!
 //! A marker counts only when whitespace (or the start) precedes it. The rules:
-//! - Heading: `#`…`######`, a space, then not a lowercase letter. Its text runs until the next
-//!   marker or the first word that starts a sentence: a capitalised word (`The`, `Autoregressive`,
-//!   not `DRAW` or `GANs`) after a word ending in `.:?!`, after a word starting in lowercase, or
-//!   a capitalised function word (`In`, `This`, `We`, …). So `#### Advantages In this model …`
-//!   gives the heading `Advantages`.
+//! - Heading: `#`…`######`, a space, then not a lowercase letter. Its text is read as a title
+//!   (`words::title_end`): it ends at a capitalised word after a `)` (`(2018) David Ha`), at a
+//!   bold label or roman number, or where title case breaks: the first lowercase word that title
+//!   case would capitalise belongs to a sentence, which started at the capitalised word before it
+//!   (`## Summary Transformer-based language models …` gives `Summary`; `and`, `of`, `a` do not
+//!   break `## Kafka: a Distributed Messaging System`). A sentence-case heading ends at the next
+//!   sentence start (`#### The key idea behind the paper What we do`).
 //! - Bullet `* ` always (not `*emphasis*`, not `2 * 3`). Bullet `- ` only where a list can start:
-//!   at a block start (text start, after a heading or rule), after a word ending in `:`, inside a
-//!   `-` list, or after a lead-in word that cannot end a sentence (`with`, `for`, `are`, …) when
-//!   another `- ` follows; so `a model - in fact, … - which` stays prose.
-//! - Numbered `N. `: continues a numbered list when N is the next number; starts one when N is 1
-//!   and it follows a `:`, a block start, or a `2. ` follows.
+//!   at a block start (text start, after a heading, rule or lead), after a word ending in `:`
+//!   (also `**Setup:**`), inside a `-` list, or, when another `- ` follows, after a lead-in word
+//!   that cannot end a sentence (`with`, `for`, `are`, …), a full stop or display math; so
+//!   `a model - in fact, … - which` stays prose.
+//! - Numbered `N. `: continues a numbered list when N is the next number or the list's items are
+//!   all `1.`; starts one when N is 1 and it follows a `:`, a block start, or a `2. ` follows.
 //! - Nesting: the items after an item ending in `:` are nested one level deeper, until the list
 //!   ends (an item of a kind already open returns to that level).
-//! - A list ends at a heading, a rule or a standalone image; until then its last item keeps the
-//!   text that follows (there is no way to tell where it ended).
-//! - Rule: a run of 3+ `-`, `_` or `*` standing alone, after the end of a sentence or 5+ long
-//!   (so `model --- which` stays a dash).
+//! - A list ends at a heading, rule, table, standalone image or lead (a roman number and/or a
+//!   `**bold**` phrase after a sentence end and right before a marker: `XIII. **Homophily** - …`),
+//!   and where a sentence is glued to an item's fragment (`… cumulative reward They find …`).
+//!   Otherwise its last item keeps the text that follows (there is no way to tell where it ended).
+//! - Rule: a run of 3+ `-`, `_` or `*` standing alone, after the end of a sentence, before a new
+//!   block (a sentence start, a marker) or 5+ long; so `model --- which` stays a dash.
 //! - Image `![…](…)` after the end of a sentence: its own paragraph, with an `*emphasis*`
 //!   caption right after it on the next line; a capitalised word after it starts a paragraph.
 //! - Display math `$$…$$` goes on its own line inside its paragraph or item, unless what follows
 //!   would then start a line with markdown syntax.
+//! - Tables (found by their delimiter row) get a row a line; fenced code (```` ```lang … ``` ````)
+//!   gets its fences on their own lines (see `tables`).
 //!
 //! Layout: `spans` finds the math and code where nothing is structure, `scan` lists every place a
-//! marker could start, and the `Planner` (`planner`, with `lists` and `blocks`) walks those
+//! marker could start, and the `Planner` (`planner`, with `lists`, `blocks` and `tables`) walks those
 //! candidates in order and decides which are structure, using the word shapes of `words`.
 
 mod blocks;

@@ -125,14 +125,10 @@ pub(super) fn title_end(words: &[&str]) -> Option<usize> {
         if shapes[i] != Shape::Lower {
             continue;
         }
-        let capitals = (1..i).filter(|&c| shapes[c] == Shape::Capital);
-        let start = match capitals
-            .clone()
-            .filter(|&c| is_function_word(words[c]))
-            .last()
-        {
+        let mut capitals = (1..i).filter(|&c| shapes[c] == Shape::Capital);
+        let start = match capitals.clone().rfind(|&c| is_function_word(words[c])) {
             Some(c) => Some(c),
-            None => capitals.last().or_else(|| sentence_case_end(words, i)),
+            None => capitals.next_back().or_else(|| sentence_case_end(words, i)),
         };
         // A short rest without a final stop is the end of the title, not a sentence (`The Chubby
         // lock service for loosely-coupled distributed systems` before the next heading).
