@@ -222,7 +222,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         .par_iter()
         .flat_map_iter(|p| {
             p.summaries()
-                .flat_map(|(_, text)| markdown::math_spans(text))
+                .flat_map(|(_, text)| markdown::math_spans(text, config.math_brackets))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -236,6 +236,8 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         },
         cites: None,
         raw_html: config.raw_html,
+        brackets: config.math_brackets,
+        base_path: config.base_path(),
     };
     let assets = render::Assets {
         math_css: math.css.clone(),

@@ -88,11 +88,13 @@ impl Prerendered {
 
 impl MathRenderer for Prerendered {
     fn render(&self, tex: &str, display: bool) -> Result<String, String> {
-        match self.entries.get(&self.katex.key(tex, display)) {
+        let rendered = match self.entries.get(&self.katex.key(tex, display)) {
             Some(hit) => hit.clone(),
             // Only reachable if the pre-pass missed an expression: still render it right.
             None => self.katex.render_one(tex, display),
-        }
+        };
+        // KaTeX's own output stays in the cache; pages get valid MathML.
+        rendered.map(super::mathml::repair)
     }
 }
 

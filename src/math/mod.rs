@@ -11,6 +11,7 @@ mod katex_js;
 #[cfg(feature = "katex-rs")]
 mod katex_rs;
 pub mod limits;
+mod mathml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -35,20 +35,36 @@ impl PaperPages<'_> {
         let paper = &lib.papers[i];
         let mut diagnostics = Vec::new();
         let mut has_math = false;
-        let summaries: Vec<String> = paper
-            .summaries()
-            .map(|(offset, text)| {
-                let span = SourceSpan {
-                    path: &paper.source.path,
-                    file_text: &paper.source.text,
+        let mut summaries: Vec<String> = Vec::new();
+        for (offset, text) in paper.summaries() {
+            if text.trim().is_empty() {
+                // An empty section on the page helps no reader: say so and leave it out.
+                diagnostics.push(Diagnostic::warning(
+                    &paper.source.path,
+                    &paper.source.text,
                     offset,
-                };
-                let out = markdown::render(text, &span, self.md);
-                has_math |= out.has_math;
-                diagnostics.extend(out.diagnostics);
-                out.html
-            })
-            .collect();
+                    "empty summary: it is left out of the page; write it or remove it",
+                ));
+                continue;
+            }
+            let span = SourceSpan {
+                path: &paper.source.path,
+                file_text: &paper.source.text,
+                offset,
+            };
+            let out = markdown::render(text, &span, self.md);
+            has_math |= out.has_math;
+            diagnostics.extend(out.diagnostics);
+            summaries.push(out.html);
+        }
+        // Liquid tags are reported once per file, not once per summary.
+        let mut liquid_seen = false;
+        diagnostics.retain(|d| {
+            let liquid = d.message.starts_with(markdown::LIQUID_WARNING);
+            let keep = !(liquid && liquid_seen);
+            liquid_seen |= liquid;
+            keep
+        });
         let description = paper
             .summaries()
             .next()
@@ -63,7 +79,7 @@ impl PaperPages<'_> {
             section: "papers",
             has_math,
         };
-        let feed_body = keep_body.then(|| summaries.join("\n"));
+        let feed_body = keep_body.then(|| super::feed::mathml_only(&summaries.join("\n")));
         let list = |idxs: &[usize]| idxs.iter().map(|&i| items[i].clone()).collect();
         let ctx = PaperCtx {
             paper: items[i].clone(),
