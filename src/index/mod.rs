@@ -15,7 +15,7 @@ pub mod taxonomy;
 
 pub use citations::{Resolution, dblp_url};
 use names::fold;
-pub use names::{Name, derive_key, slugify};
+pub use names::{Name, derive_key, key_suffix, slugify};
 pub use taxonomy::{Author, Term};
 use taxonomy::{group_authors, group_terms, term_identity};
 
@@ -260,10 +260,14 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
         if idxs.len() < 2 && !explicit.contains(&key) {
             continue;
         }
-        for (n, &i) in idxs.iter().enumerate() {
-            let suffix = char::from(b'a' + (n % 26) as u8);
+        // Suffixes that an explicit key already holds are passed over.
+        let mut suffixed = (0..).map(|n| format!("{key}{}", key_suffix(n)));
+        for &i in &idxs {
             let p = &mut pending[i];
-            p.key = format!("{key}{suffix}");
+            p.key = suffixed
+                .by_ref()
+                .find(|k| !explicit.contains(k))
+                .unwrap_or_default();
             diags.push(Diagnostic::warning(
                 &p.source.path,
                 &p.source.text,
@@ -493,5 +497,24 @@ pub(super) mod tests {
                 "{expected}: {msgs:#?}"
             );
         }
+    }
+
+    #[test]
+    fn derived_key_suffixes_do_not_wrap_or_take_explicit_keys() {
+        let mut many: Vec<SourcePaper> = (0..28)
+            .map(|i| {
+                let front = format!("title = \"P{i}\"\nauthors = [\"Wang, L\"]\nyear = 2015");
+                paper(&format!("p{i:02}.md"), &front)
+            })
+            .collect();
+        many.push(paper(
+            "x.md",
+            "title = \"X\"\nauthors = [\"Q, R\"]\nyear = 2015\nkey = \"Wang15b\"",
+        ));
+        let (lib, diags) = Library::build(many);
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
+        let keys: BTreeSet<&str> = lib.papers.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys.len(), 29, "no suffix wraps or clashes with `Wang15b`");
+        assert!(keys.contains("Wang15ac") && !keys.contains("Wang15ad"));
     }
 }

@@ -271,8 +271,9 @@ fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Control characters other than tab and line breaks (which XML and HTML accept).
-fn forbidden(c: char) -> bool {
+/// Control characters other than tab and line breaks (which XML and HTML accept): an error in a
+/// front-matter field.
+pub fn forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
