@@ -2,6 +2,7 @@
 //! recipe (load → index → render → write) and the error type at the library boundary; the work
 //! itself lives in the stage modules.
 
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod diag;
@@ -16,6 +17,7 @@ pub mod scaffold;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
@@ -145,8 +147,10 @@ pub struct Rendered {
     pub papers: usize,
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
-    /// Pre-rendered math (saved to the render cache by `build`) and the KaTeX assets.
+    /// Pre-rendered math and the KaTeX assets.
     pub math: math::MathBuild,
+    /// Work derived from summaries (math, highlighted code), saved by `build` and `serve`.
+    pub store: Arc<cache::Store>,
     pub timings: Timings,
 }
 
@@ -173,6 +177,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
                 pages: 0,
                 diagnostics: vec![diag],
                 math: math::MathBuild::default(),
+                store: Arc::new(cache::Store::in_memory()),
                 timings: Timings::default(),
             });
         }
@@ -192,7 +197,8 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     diagnostics.append(&mut index_diags);
 
     let tera = render::templates(&sources.templates)?;
-    let highlighter = markdown::Highlighter::new();
+    let store = Arc::new(cache::Store::open_derived(&opts.out_dir()));
+    let highlighter = markdown::Highlighter::with_cache(store.clone());
     // Every expression is rendered (or taken from the cache) here, in parallel, so the page
     // pass below only looks them up.
     timings.lap("templates", &mut clock);
@@ -205,7 +211,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let math = math::prepare(&opts.root, &opts.out_dir(), &config, exprs)?;
+    let math = math::prepare(&opts.root, &config, exprs, store.clone())?;
     timings.lap("math (cache, render)", &mut clock);
     let md = markdown::MarkdownContext {
         highlighter: &highlighter,
@@ -250,6 +256,7 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         pages,
         diagnostics,
         math,
+        store,
         timings,
     })
 }
@@ -274,10 +281,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let mut notes = rendered.math.notes.clone();
     // Even a failed build keeps its rendered math for the next one; a cache that cannot be
     // written only costs time, so it is a warning, not a failure.
-    if let Err(e) = math::save_cache(&rendered.math) {
-        notes.push(format!("math render cache not saved: {e}"));
+    if let Err(e) = rendered.store.save() {
+        notes.push(format!("render cache not saved: {e}"));
     }
-    rendered.timings.lap("save math cache", &mut clock);
+    rendered.timings.lap("save cache", &mut clock);
     Ok(rendered.into_report(written, start, notes))
 }
 
