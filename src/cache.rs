@@ -24,6 +24,8 @@ pub const CACHE_DIR: &str = ".sitegen-cache";
 const MAGIC: &[u8; 16] = b"sitegen-store-v2";
 /// zstd level: 3 compresses KaTeX markup ~10x and is fast enough to run in the page workers.
 const LEVEL: i32 = 3;
+/// Larger values are not cached (a summary's derived values are kilobytes).
+const MAX_VALUE: u64 = 1 << 28;
 
 /// One cache file's entries, shared by the workers of a build.
 pub struct Store {
@@ -98,7 +100,7 @@ impl Store {
     /// The value of `key`, decompressed; None when it is not cached (or its bytes are damaged).
     pub fn get(&self, key: &Key) -> Option<Vec<u8>> {
         if let Some(&(start, end, slot)) = self.index.get(key)
-            && let Ok(value) = zstd::stream::decode_all(&self.bytes[start..end])
+            && let Some(value) = decompress(&self.bytes[start..end])
         {
             self.used[slot].store(true, Ordering::Relaxed);
             self.hits.fetch_add(1, Ordering::Relaxed);
@@ -106,7 +108,7 @@ impl Store {
         }
         let fresh = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
         let packed = fresh.get(key)?;
-        zstd::stream::decode_all(&packed[..]).ok()
+        decompress(packed)
     }
 
     /// True when `key` has a value, without decompressing it; marks it used.
@@ -187,6 +189,28 @@ thread_local! {
     /// One compression context per worker thread: making one costs more than a small value.
     static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
         const { std::cell::RefCell::new(None) };
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The value of one frame written by `compress` (which records its size); None when damaged.
+fn decompress(frame: &[u8]) -> Option<Vec<u8>> {
+    let size = zstd::zstd_safe::get_frame_content_size(frame).ok()??;
+    // A damaged header must not ask for an absurd buffer; no value comes near this.
+    if size > MAX_VALUE {
+        return None;
+    }
+    DECOMPRESSOR.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.is_none() {
+            *cell = Some(zstd::bulk::Decompressor::new().ok()?);
+        }
+        let value = cell
+            .as_mut()?
+            .decompress(frame, usize::try_from(size).ok()?)
+            .ok()?;
+        (value.len() as u64 == size).then_some(value)
+    })
 }
 
 /// `value` as one zstd frame with a content checksum.
