@@ -164,8 +164,17 @@ pub fn load_config(
     Config::from_toml(Path::new("sitegen.toml"), &text, base_url).map_err(|d| Ok(*d))
 }
 
-/// Load, index and render the site at `root` without writing anything.
+/// Load, index and render the site at `root` into memory, writing nothing (`check`, `serve`).
 pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
+    let sink = render::MemorySink::default();
+    let mut rendered = render_into(opts, &sink)?;
+    rendered.output.files = sink.into_files();
+    Ok(rendered)
+}
+
+/// Load, index and render the site at `root`, each file going to `sink` as soon as it is made;
+/// `Rendered::output` keeps only the files to copy.
+pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rendered, Error> {
     let config = match load_config(&opts.root, opts.base_url.as_deref()) {
         Ok(config) => config,
         Err(Ok(diag)) => {
@@ -225,19 +234,18 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         math_css: math.css.clone(),
         math_css_integrity: math.css_integrity.clone(),
     };
-    let (mut files, mut render_diags) = render::render_site(&lib, &config, &tera, &md, &assets)?;
+    let report = render::render_site(&lib, &config, &tera, &md, &assets, sink)?;
     timings.lap("pages", &mut clock);
+    let mut render_diags = report.diagnostics;
     diagnostics.append(&mut render_diags);
-    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
-    files.push(render::library_bib(&lib));
-
-    files.push(generated("style.css", include_str!("../static/style.css")));
-    files.push(generated("highlight.css", &markdown::Highlighter::css()));
-    files.push(generated(output::MARKER, ""));
+    let pages = report.pages;
+    sink.put(render::library_bib(&lib))?;
+    sink.put(generated("style.css", include_str!("../static/style.css")))?;
+    sink.put(generated("highlight.css", &markdown::Highlighter::css()))?;
+    sink.put(generated(output::MARKER, ""))?;
     if let Some(cname) = &config.cname {
-        files.push(generated("CNAME", &format!("{cname}\n")));
+        sink.put(generated("CNAME", &format!("{cname}\n")))?;
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
 
     if opts.strict {
         for d in &mut diagnostics {
@@ -249,7 +257,10 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     let mut copies = math.copies.clone();
     copies.extend(sources.static_files);
     Ok(Rendered {
-        output: output::SiteOutput { files, copies },
+        output: output::SiteOutput {
+            files: Vec::new(),
+            copies,
+        },
         papers: lib.papers.len(),
         library: lib,
         config: Some(config),
@@ -268,15 +279,20 @@ fn generated(path: &str, text: &str) -> OutputFile {
     }
 }
 
-/// `sitegen build`: renders the site and, when there is no error, writes it to the output folder.
+/// `sitegen build`: renders the site straight into a temporary tree beside the output folder
+/// and, when there is no error, swaps it in.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let start = Instant::now();
-    let mut rendered = render_site(opts)?;
+    let writer = output::TreeWriter::begin(&opts.out_dir())?;
+    let mut rendered = render_into(opts, &writer)?;
     let mut clock = Instant::now();
     let written = !rendered.diagnostics.iter().any(Diagnostic::is_error);
+    let mut files = 0;
     if written {
-        output::write(&opts.out_dir(), &rendered.output)?;
-        rendered.timings.lap("write", &mut clock);
+        files = writer.finish(&rendered.output.copies)?;
+        rendered.timings.lap("copy, swap", &mut clock);
+    } else {
+        drop(writer);
     }
     let mut notes = rendered.math.notes.clone();
     // Even a failed build keeps its rendered math for the next one; a cache that cannot be
@@ -285,7 +301,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
         notes.push(format!("render cache not saved: {e}"));
     }
     rendered.timings.lap("save cache", &mut clock);
-    Ok(rendered.into_report(written, start, notes))
+    let mut report = rendered.into_report(written, start, notes);
+    report.files = files;
+    Ok(report)
 }
 
 impl Rendered {

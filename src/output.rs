@@ -1,15 +1,21 @@
 //! The write stage: puts a rendered site on disk atomically. Files go to a temporary folder
-//! beside the output, which is swapped in only when everything was written, so a failed build
-//! never leaves a half-written site. It must not render anything, and it refuses to replace a
-//! folder that is not a site it wrote.
+//! beside the output as the render workers make them (`TreeWriter` is a `render::Sink`), which
+//! is swapped in only when everything was written, so a failed build never leaves a
+//! half-written site. The replaced tree is moved into `.sitegen-cache/` and deleted by the next
+//! build in the background, off the critical path. It must not render anything, and it refuses
+//! to replace a folder that is not a site it wrote.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
 
 use rayon::prelude::*;
 
 use crate::Error;
-use crate::render::OutputFile;
+use crate::cache::CACHE_DIR;
+use crate::render::{OutputFile, Sink};
 
 /// The marker every built site holds (GitHub Pages needs it anyway); its presence is how
 /// sitegen knows a folder is its own output and may be replaced.
@@ -40,38 +46,147 @@ impl SiteOutput {
 
 /// Writes `site` to `out`, replacing what was there only once the new site is complete.
 pub fn write(out: &Path, site: &SiteOutput) -> Result<(), Error> {
-    check_replaceable(out)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let name = out
-        .file_name()
-        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
-    let old = parent.join(format!(".{name}.old-{pid}"));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let writer = TreeWriter::begin(out)?;
+    site.files
+        .par_iter()
+        .filter(|f| !site.copies.contains_key(&f.path))
+        .try_for_each(|f| writer.put(f.clone()))?;
+    writer.finish(&site.copies).map(drop)
+}
+
+/// A site being written: files go into a temporary folder beside the output as they come, and
+/// `finish` swaps it in. Dropped without `finish` (an error), it removes the temporary folder.
+pub struct TreeWriter {
+    out: PathBuf,
+    tmp: PathBuf,
+    /// Where replaced trees wait for deletion: `.sitegen-cache/` beside the output.
+    trash: PathBuf,
+    /// Folders made so far, so each page does not ask the file system again.
+    dirs: Mutex<BTreeSet<PathBuf>>,
+    written: Mutex<usize>,
+    /// Deletes trees earlier builds replaced, while this one renders.
+    cleanup: Option<JoinHandle<()>>,
+    finished: bool,
+}
+
+impl TreeWriter {
+    /// Checks that `out` may be replaced and starts a fresh temporary folder beside it.
+    pub fn begin(out: &Path) -> Result<TreeWriter, Error> {
+        check_replaceable(out)?;
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let name = out
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        }
+        std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let trash = parent.join(CACHE_DIR);
+        let cleanup = empty_trash(&trash);
+        Ok(TreeWriter {
+            out: out.to_path_buf(),
+            tmp: tmp.clone(),
+            trash,
+            dirs: Mutex::new(BTreeSet::from([tmp])),
+            written: Mutex::new(0),
+            cleanup,
+            finished: false,
+        })
     }
-    if let Err(e) = write_tree(&tmp, site) {
-        // Leave no debris behind; the error that matters is the write's.
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
+
+    /// Copies `copies` (site path → file; they win over generated files of the same path),
+    /// then swaps the new tree in. Returns the number of files the site holds.
+    pub fn finish(mut self, copies: &BTreeMap<String, PathBuf>) -> Result<usize, Error> {
+        copies.par_iter().try_for_each(|(site_path, source)| {
+            let target = self.tmp.join(site_path);
+            let existed = target.exists();
+            self.make_parent(&target)?;
+            std::fs::copy(source, &target)
+                .map(drop)
+                .map_err(|e| Error::io(source, e))?;
+            if !existed {
+                *self.written.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            }
+            Ok::<_, Error>(())
+        })?;
+        if let Some(cleanup) = self.cleanup.take() {
+            // Stale trees are gone before this build leaves one of its own.
+            let _ = cleanup.join();
+        }
+        static SWAPS: AtomicU64 = AtomicU64::new(0);
+        let n = SWAPS.fetch_add(1, Ordering::Relaxed);
+        let old = self
+            .trash
+            .join(format!("old-site-{}-{n}", std::process::id()));
+        if self.out.exists() {
+            std::fs::create_dir_all(&self.trash).map_err(|e| Error::io(&self.trash, e))?;
+            std::fs::rename(&self.out, &old).map_err(|e| Error::io(&self.out, e))?;
+        }
+        if let Err(e) = std::fs::rename(&self.tmp, &self.out) {
+            let _ = std::fs::rename(&old, &self.out);
+            return Err(Error::io(&self.out, e));
+        }
+        self.finished = true;
+        Ok(*self.written.lock().unwrap_or_else(|e| e.into_inner()))
     }
-    if out.exists() {
-        std::fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+
+    fn make_parent(&self, path: &Path) -> Result<(), Error> {
+        let Some(parent) = path.parent() else {
+            return Ok(());
+        };
+        let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if !dirs.contains(parent) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            dirs.insert(parent.to_path_buf());
+        }
+        Ok(())
     }
-    if let Err(e) = std::fs::rename(&tmp, out) {
-        let _ = std::fs::rename(&old, out);
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(Error::io(out, e));
+}
+
+impl Sink for TreeWriter {
+    fn put(&self, file: OutputFile) -> Result<(), Error> {
+        let path = self.tmp.join(&file.path);
+        self.make_parent(&path)?;
+        std::fs::write(&path, &file.contents).map_err(|e| Error::io(&path, e))?;
+        *self.written.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        Ok(())
     }
-    if old.exists() {
-        remove_tree(&old)?;
+}
+
+impl Drop for TreeWriter {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            let _ = cleanup.join();
+        }
+        if !self.finished {
+            // Leave no debris behind; the error that matters is the one that stopped the build.
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
     }
-    Ok(())
+}
+
+/// Deletes the replaced trees in `trash` (`old-site-*`) on a background thread.
+fn empty_trash(trash: &Path) -> Option<JoinHandle<()>> {
+    let stale: Vec<PathBuf> = std::fs::read_dir(trash)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("old-site-"))
+        .map(|e| e.path())
+        .collect();
+    if stale.is_empty() {
+        return None;
+    }
+    // One thread, not the render pool: it only has to finish before this build's swap.
+    Some(std::thread::spawn(move || {
+        for dir in stale {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }))
 }
 
 /// An existing, non-empty `out` must be a site sitegen wrote.
@@ -102,59 +217,6 @@ fn check_replaceable(out: &Path) -> Result<(), Error> {
     }
 }
 
-fn write_tree(dir: &Path, site: &SiteOutput) -> Result<(), Error> {
-    // Folders first (few, and parents before children), then the files in parallel: with
-    // thousands of small pages, file creation is what writing costs.
-    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
-    dirs.insert(dir.to_path_buf());
-    let generated = site
-        .files
-        .iter()
-        .filter(|f| !site.copies.contains_key(&f.path));
-    for path in generated
-        .clone()
-        .map(|f| f.path.as_str())
-        .chain(site.copies.keys().map(String::as_str))
-    {
-        if let Some(parent) = dir.join(path).parent() {
-            dirs.insert(parent.to_path_buf());
-        }
-    }
-    for d in &dirs {
-        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
-    }
-    generated
-        .collect::<Vec<_>>()
-        .par_iter()
-        .try_for_each(|file| {
-            let path = dir.join(&file.path);
-            std::fs::write(&path, &file.contents).map_err(|e| Error::io(&path, e))
-        })?;
-    site.copies.par_iter().try_for_each(|(site_path, source)| {
-        std::fs::copy(source, dir.join(site_path))
-            .map(drop)
-            .map_err(|e| Error::io(source, e))
-    })
-}
-
-/// Removes a previous site, its top-level folders in parallel (a large list has thousands of
-/// pages under `papers/` and `authors/`).
-fn remove_tree(dir: &Path) -> Result<(), Error> {
-    let children: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    children.par_iter().try_for_each(|child| {
-        let removed = if child.is_dir() {
-            std::fs::remove_dir_all(child)
-        } else {
-            std::fs::remove_file(child)
-        };
-        removed.map_err(|e| Error::io(child, e))
-    })?;
-    std::fs::remove_dir(dir).map_err(|e| Error::io(dir, e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,11 +242,22 @@ mod tests {
         write(&out, &site(&[(MARKER, ""), ("b.html", "two")])).unwrap();
         assert!(!out.join("a").exists());
         assert_eq!(std::fs::read_to_string(out.join("b.html")).unwrap(), "two");
-        let names: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(names, ["public"]);
+        let names = |dir: &Path| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names(dir.path()), [CACHE_DIR, "public"]);
+        // The replaced tree waits in the cache folder until the next build deletes it.
+        let trash = dir.path().join(CACHE_DIR);
+        assert_eq!(names(&trash).len(), 1);
+        write(&out, &site(&[(MARKER, ""), ("c.html", "three")])).unwrap();
+        let old = names(&trash);
+        assert_eq!(old.len(), 1, "{old:?}");
+        assert!(trash.join(&old[0]).join("b.html").exists());
     }
 
     #[test]

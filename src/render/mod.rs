@@ -1,6 +1,8 @@
 //! The render stage: markdown of every paper to HTML (in parallel), then every page through Tera
-//! with one typed, `Serialize` context per page kind. It returns files as bytes in memory; it must
-//! not touch the disk, and index/taxonomy pages carry only what they show (never bodies).
+//! with one typed, `Serialize` context per page kind. Each page goes to a `Sink` from the worker
+//! that rendered it (the write stage's temporary tree, or memory), so no build holds the whole
+//! site. It must not touch the disk itself, and index/taxonomy pages carry only what they show
+//! (never bodies).
 
 pub mod bibtex;
 mod context;
@@ -22,7 +24,7 @@ use crate::markdown::MarkdownContext;
 use context::{
     IndexCtx, Link, NavItem, PaperItem, SiteCtx, SitemapCtx, meta, paper_item, term_links,
 };
-use paper::{PaperPage, PaperPages};
+use paper::PaperPages;
 pub use route::Route;
 use taxonomy::{Job, Listings};
 pub use templates::{BUILTIN_TEMPLATES, TemplateError, templates};
@@ -32,6 +34,37 @@ pub use templates::{BUILTIN_TEMPLATES, TemplateError, templates};
 pub struct OutputFile {
     pub path: String,
     pub contents: Vec<u8>,
+}
+
+/// Where rendered files go as soon as they are made. `Sync`: pages render in parallel.
+pub trait Sink: Sync {
+    fn put(&self, file: OutputFile) -> Result<(), crate::Error>;
+}
+
+/// A sink that keeps every file in memory (`serve`, `check`, tests).
+#[derive(Debug, Default)]
+pub struct MemorySink(std::sync::Mutex<Vec<OutputFile>>);
+
+impl MemorySink {
+    /// The files put so far, sorted by path.
+    pub fn into_files(self) -> Vec<OutputFile> {
+        let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
+impl Sink for MemorySink {
+    fn put(&self, file: OutputFile) -> Result<(), crate::Error> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+        Ok(())
+    }
+}
+
+/// What rendering the pages found: pages put to the sink, and the content problems.
+pub struct RenderReport {
+    pub pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Where the site's own assets live, decided by the write stage's inputs.
@@ -80,14 +113,15 @@ fn site_ctx(config: &Config, assets: &Assets) -> SiteCtx {
     }
 }
 
-/// Renders every page. Diagnostics (math errors) are collected, not fatal here.
+/// Renders every page into `sink`. Diagnostics (math errors) are collected, not fatal here.
 pub fn render_site(
     lib: &Library,
     config: &Config,
     tera: &Tera,
     md: &MarkdownContext<'_>,
     assets: &Assets,
-) -> Result<(Vec<OutputFile>, Vec<Diagnostic>), TemplateError> {
+    sink: &dyn Sink,
+) -> Result<RenderReport, crate::Error> {
     let site = site_ctx(config, assets);
     // Every author, keyword and venue link is made once, here; lists and pages reuse them.
     let author_links: Vec<Link> = lib
@@ -115,7 +149,8 @@ pub fn render_site(
 
     let order = lib.newest_first();
     let in_feed: BTreeSet<usize> = order.iter().take(feed::FEED_ENTRIES).copied().collect();
-    // Paper pages carry the markdown work: render them in parallel.
+    // Paper pages carry the markdown work: render them in parallel, each worker writing its
+    // page; only the feed's few bodies are kept.
     let pages = PaperPages {
         lib,
         config,
@@ -123,36 +158,37 @@ pub fn render_site(
         md: &md,
         r: &r,
     };
-    let papers: Vec<Result<PaperPage, TemplateError>> = (0..lib.papers.len())
+    let papers: Vec<(Vec<Diagnostic>, Option<String>)> = (0..lib.papers.len())
         .into_par_iter()
-        .map(|i| pages.render(i, in_feed.contains(&i)))
-        .collect();
-    let mut files = Vec::new();
-    let mut diags = Vec::new();
+        .map(|i| {
+            let page = pages.render(i, in_feed.contains(&i))?;
+            sink.put(page.file)?;
+            Ok((page.diagnostics, page.feed_body))
+        })
+        .collect::<Result<_, crate::Error>>()?;
+    let mut diagnostics = Vec::new();
     let mut feed_bodies: BTreeMap<usize, String> = BTreeMap::new();
-    for (i, result) in papers.into_iter().enumerate() {
-        let page = result?;
-        files.push(page.file);
-        diags.extend(page.diagnostics);
-        if let Some(body) = page.feed_body {
+    for (i, (diags, body)) in papers.into_iter().enumerate() {
+        diagnostics.extend(diags);
+        if let Some(body) = body {
             feed_bodies.insert(i, body);
         }
     }
-    files.push(r.page(
+    sink.put(r.page(
         Route::Home,
         "index.html",
         meta("", &config.description, Route::Home.url(config), "papers"),
         IndexCtx {
             papers: order.iter().map(|&i| items[i].clone()).collect(),
         },
-    )?);
+    )?)?;
     let feed = feed::feed(lib, config, &items, &order, &mut feed_bodies);
-    files.push(r.file(Route::Feed, "atom.xml", &feed)?);
-    files.push(r.file(Route::Sitemap, "sitemap.xml", &sitemap(lib, config))?);
+    sink.put(r.file(Route::Feed, "atom.xml", &feed)?)?;
+    sink.put(r.file(Route::Sitemap, "sitemap.xml", &sitemap(lib, config))?)?;
     let robots = SitemapCtx {
         urls: vec![Route::Sitemap.absolute(config)],
     };
-    files.push(r.file(Route::Robots, "robots.txt", &robots)?);
+    sink.put(r.file(Route::Robots, "robots.txt", &robots)?)?;
 
     // Listing pages are many and small; render them in parallel too.
     let listings = Listings {
@@ -164,13 +200,15 @@ pub fn render_site(
         venues: &venue_links,
         r: &r,
     };
-    let rendered: Result<Vec<OutputFile>, TemplateError> = Job::all(lib)
-        .into_par_iter()
-        .map(|job| listings.render(job))
-        .collect();
-    files.extend(rendered?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((files, diags))
+    let jobs = Job::all(lib);
+    let listing_pages = jobs.len();
+    jobs.into_par_iter()
+        .try_for_each(|job| sink.put(listings.render(job)?))?;
+    Ok(RenderReport {
+        // Papers, the home page and the listings (404 included) are the HTML pages.
+        pages: lib.papers.len() + 1 + listing_pages,
+        diagnostics,
+    })
 }
 
 /// Every page's absolute URL, sorted.
