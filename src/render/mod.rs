@@ -22,7 +22,8 @@ use crate::index::Library;
 use crate::load::config::Config;
 use crate::markdown::MarkdownContext;
 use context::{
-    IndexCtx, Link, NavItem, PaperItem, SiteCtx, SitemapCtx, meta, paper_item, term_links,
+    IndexCtx, ItemValue, Link, NavItem, PaperItem, SiteCtx, SitemapCtx, meta, paper_item,
+    term_links,
 };
 use paper::PaperPages;
 pub use route::Route;
@@ -135,12 +136,18 @@ pub fn render_site(
         .collect();
     let keyword_links = term_links(config, Route::Keyword, &lib.keywords);
     let venue_links = term_links(config, Route::Venue, &lib.venues);
-    let items: Vec<PaperItem> = lib
-        .papers
-        .iter()
-        .map(|p| paper_item(config, p, &author_links, &keyword_links, &venue_links))
-        .collect();
     let r = templates::PageRenderer { tera, site: &site };
+    let (items, values): (Vec<PaperItem>, Vec<ItemValue>) = lib
+        .papers
+        .par_iter()
+        .map(|p| {
+            let mut item = paper_item(config, p, &author_links, &keyword_links, &venue_links);
+            let value = r.list_item(&mut item)?;
+            Ok((item, value))
+        })
+        .collect::<Result<Vec<_>, TemplateError>>()?
+        .into_iter()
+        .unzip();
     let cites = paper::cite_table(lib, &items);
     let md = MarkdownContext {
         cites: Some(&cites),
@@ -155,6 +162,7 @@ pub fn render_site(
         lib,
         config,
         items: &items,
+        values: &values,
         md: &md,
         r: &r,
     };
@@ -179,7 +187,7 @@ pub fn render_site(
         "index.html",
         meta("", &config.description, Route::Home.url(config), "papers"),
         IndexCtx {
-            papers: order.iter().map(|&i| items[i].clone()).collect(),
+            papers: order.iter().map(|&i| values[i].clone()).collect(),
         },
     )?)?;
     let feed = feed::feed(lib, config, &items, &order, &mut feed_bodies);
@@ -194,7 +202,7 @@ pub fn render_site(
     let listings = Listings {
         lib,
         config,
-        items: &items,
+        values: &values,
         authors: &author_links,
         keywords: &keyword_links,
         venues: &venue_links,

@@ -3,7 +3,7 @@
 
 use super::OutputFile;
 use super::bibtex;
-use super::context::{PageMeta, PaperCtx, PaperItem, Reference};
+use super::context::{ItemValue, PageMeta, PaperCtx, PaperItem, Reference};
 use super::route::Route;
 use super::templates::{PageRenderer, TemplateError};
 use crate::diag::Diagnostic;
@@ -24,6 +24,7 @@ pub(super) struct PaperPages<'a> {
     pub(super) lib: &'a Library,
     pub(super) config: &'a Config,
     pub(super) items: &'a [PaperItem],
+    pub(super) values: &'a [ItemValue],
     pub(super) md: &'a MarkdownContext<'a>,
     pub(super) r: &'a PageRenderer<'a>,
 }
@@ -64,12 +65,13 @@ impl PaperPages<'_> {
             has_math,
         };
         let feed_body = keep_body.then(|| summaries.join("\n"));
-        let list = |idxs: &[usize]| idxs.iter().map(|&i| items[i].clone()).collect();
+        let values = self.values;
+        let list = |idxs: &[usize]| idxs.iter().map(|&i| values[i].clone()).collect();
         let ctx = PaperCtx {
             paper: items[i].clone(),
             summaries,
             external_url: paper.front().url.clone(),
-            references: references(paper, items),
+            references: references(paper, items, values),
             cited_by: list(&paper.cited_by),
             bibtex: bibtex::entry(lib, paper),
             bib_url: Route::Bibliography.url(self.config),
@@ -113,12 +115,12 @@ pub(super) fn cite_table(lib: &Library, items: &[PaperItem]) -> CiteTable {
 }
 
 /// A paper's references: the papers it cites, then its DBLP links, then its missing keys.
-fn references(paper: &Paper, items: &[PaperItem]) -> Vec<Reference> {
+fn references(paper: &Paper, items: &[PaperItem], values: &[ItemValue]) -> Vec<Reference> {
     let internal = paper.cites.iter().map(|&i| Reference {
         key: items[i].key.clone(),
         kind: "paper",
         url: Some(items[i].url.clone()),
-        paper: Some(items[i].clone()),
+        paper: Some(values[i].clone()),
     });
     let external = paper.external.iter().map(|key| Reference {
         key: key.clone(),
