@@ -211,14 +211,21 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
     // Every expression is rendered (or taken from the cache) here, in parallel, so the page
     // pass below only looks them up.
     timings.lap("templates", &mut clock);
-    let exprs = lib
+    // Each summary is analysed once (or its analysis taken from the cache): its math, headings
+    // and excerpt serve the math pre-pass and the pages.
+    let analyses: Vec<Vec<markdown::Analysis>> = lib
         .papers
         .par_iter()
-        .flat_map_iter(|p| {
+        .map(|p| {
             p.summaries()
-                .flat_map(|(_, text)| markdown::math_spans(text))
-                .collect::<Vec<_>>()
+                .map(|(_, text)| markdown::analyze_cached(text, &store))
+                .collect()
         })
+        .collect();
+    let exprs = analyses
+        .iter()
+        .flatten()
+        .flat_map(|a| a.math.iter().cloned())
         .collect();
     let math = math::prepare(&opts.root, &config, exprs, store.clone())?;
     timings.lap("math (cache, render)", &mut clock);
@@ -234,7 +241,7 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
         math_css: math.css.clone(),
         math_css_integrity: math.css_integrity.clone(),
     };
-    let report = render::render_site(&lib, &config, &tera, &md, &assets, sink)?;
+    let report = render::render_site(&lib, &analyses, &config, &tera, &md, &assets, sink)?;
     timings.lap("pages", &mut clock);
     let mut render_diags = report.diagnostics;
     diagnostics.append(&mut render_diags);

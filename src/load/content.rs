@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use walkdir::WalkDir;
 
@@ -71,13 +72,21 @@ pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diag
     let mut sources = SiteSources::default();
     let mut diags = Vec::new();
     let papers_dir = root.join("content").join("papers");
-    for file in walk_files(&papers_dir)? {
-        if file.extension().is_none_or(|e| e != "md") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&file)?;
-        let rel = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
-        match parse_paper(&rel, text) {
+    let files: Vec<PathBuf> = walk_files(&papers_dir)?
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "md"))
+        .collect();
+    // Reading and front matter are per file: in parallel, kept in path order.
+    let parsed: Vec<Result<SourcePaper, Vec<Diagnostic>>> = files
+        .par_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file)?;
+            let rel = file.strip_prefix(root).unwrap_or(file).to_path_buf();
+            Ok(parse_paper(&rel, text))
+        })
+        .collect::<std::io::Result<_>>()?;
+    for result in parsed {
+        match result {
             Ok(paper) if paper.front.draft && !drafts => {}
             Ok(paper) => sources.papers.push(paper),
             Err(mut ds) => diags.append(&mut ds),

@@ -2,6 +2,7 @@
 //! (`\(…\)` math → citations → math → highlight), each passing through what it does not own. It must not read files or
 //! know about pages; positions it reports are byte offsets into the paper file.
 
+pub mod analysis;
 pub mod cite;
 pub mod highlight;
 pub mod math;
@@ -10,6 +11,7 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
 use crate::diag::Diagnostic;
 pub use crate::math::MathRenderer;
+pub use analysis::{Analysis, analyze, analyze_cached};
 pub use highlight::Highlighter;
 pub use math::TexPassthrough;
 
@@ -98,31 +100,27 @@ pub fn options() -> Options {
 
 /// Renders `markdown` (a summary, which starts at `span.offset` of its file) to HTML.
 pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
+    render_analysed(markdown, heading_shift(markdown), span, cx)
+}
+
+/// `render` for a summary whose `Analysis` is at hand (its heading shift): one parse.
+pub fn render_analysed(
+    markdown: &str,
+    shift: i32,
+    span: &SourceSpan<'_>,
+    cx: &MarkdownContext<'_>,
+) -> RenderedMarkdown {
     let mut out = RenderedMarkdown::default();
     let events = Parser::new_ext(markdown, options()).into_offset_iter();
     let events = math::BracketMath::new(events, markdown);
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
-    let shift = heading_shift(markdown);
     let events = events.map(|event| shift_heading(event, shift));
     let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut html_out, events);
     out.html = html_out;
     out
-}
-
-/// Every math expression of `markdown` as (TeX, display), in order: exactly what `render` will
-/// ask the math renderer for, so the build can render them all up front.
-pub fn math_spans(markdown: &str) -> Vec<(String, bool)> {
-    let events = Parser::new_ext(markdown, options()).into_offset_iter();
-    math::BracketMath::new(events, markdown)
-        .filter_map(|(event, _)| match event {
-            Event::InlineMath(tex) => Some((tex.into_string(), false)),
-            Event::DisplayMath(tex) => Some((tex.into_string(), true)),
-            _ => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -173,7 +171,7 @@ mod tests {
     fn math_spans_are_what_render_asks_for() {
         let md = "a $x$ b \\(y\\) `$no$`\n\n$$z$$\n\n```\n$no$\n```\n\\[w\\] $5 and $10\n";
         assert_eq!(
-            math_spans(md),
+            analyze(md).math,
             [
                 ("x".to_owned(), false),
                 ("y".to_owned(), false),

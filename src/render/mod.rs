@@ -20,7 +20,7 @@ use tera::Tera;
 use crate::diag::Diagnostic;
 use crate::index::Library;
 use crate::load::config::Config;
-use crate::markdown::MarkdownContext;
+use crate::markdown::{Analysis, MarkdownContext};
 use context::{
     IndexCtx, ItemValue, Link, NavItem, PaperItem, SiteCtx, SitemapCtx, meta, paper_item,
     term_links,
@@ -117,6 +117,7 @@ fn site_ctx(config: &Config, assets: &Assets) -> SiteCtx {
 /// Renders every page into `sink`. Diagnostics (math errors) are collected, not fatal here.
 pub fn render_site(
     lib: &Library,
+    analyses: &[Vec<Analysis>],
     config: &Config,
     tera: &Tera,
     md: &MarkdownContext<'_>,
@@ -160,6 +161,7 @@ pub fn render_site(
     // page; only the feed's few bodies are kept.
     let pages = PaperPages {
         lib,
+        analyses,
         config,
         items: &items,
         values: &values,

@@ -10,7 +10,7 @@ use crate::diag::Diagnostic;
 use crate::index::{Library, Paper, Resolution, dblp_url};
 use crate::load::config::Config;
 use crate::markdown::cite::{CiteTable, CiteTarget};
-use crate::markdown::{self, MarkdownContext, SourceSpan};
+use crate::markdown::{self, Analysis, MarkdownContext, SourceSpan};
 
 /// A rendered paper page, its diagnostics, and its summaries' HTML when the feed needs them.
 pub(super) struct PaperPage {
@@ -22,6 +22,8 @@ pub(super) struct PaperPage {
 /// The site-wide inputs every paper page shares.
 pub(super) struct PaperPages<'a> {
     pub(super) lib: &'a Library,
+    /// Each paper's summaries' analyses, in `lib.papers` order.
+    pub(super) analyses: &'a [Vec<Analysis>],
     pub(super) config: &'a Config,
     pub(super) items: &'a [PaperItem],
     pub(super) values: &'a [ItemValue],
@@ -36,24 +38,25 @@ impl PaperPages<'_> {
         let paper = &lib.papers[i];
         let mut diagnostics = Vec::new();
         let mut has_math = false;
+        let analyses = &self.analyses[i];
         let summaries: Vec<String> = paper
             .summaries()
-            .map(|(offset, text)| {
+            .zip(analyses)
+            .map(|((offset, text), analysis)| {
                 let span = SourceSpan {
                     path: &paper.source.path,
                     file_text: &paper.source.text,
                     offset,
                 };
-                let out = markdown::render(text, &span, self.md);
+                let out = markdown::render_analysed(text, analysis.heading_shift, &span, self.md);
                 has_math |= out.has_math;
                 diagnostics.extend(out.diagnostics);
                 out.html
             })
             .collect();
-        let description = paper
-            .summaries()
-            .next()
-            .map(|(_, text)| markdown::excerpt(text, 160))
+        let description = analyses
+            .first()
+            .map(|a| a.excerpt.clone())
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| format!("A summary of {}.", paper.front().title));
         let page = PageMeta {
