@@ -103,6 +103,8 @@ pub struct BuildReport {
     pub papers: usize,
     pub pages: usize,
     pub files: usize,
+    /// Pages kept from the last build (nothing they show changed) instead of rendered.
+    pub pages_kept: usize,
     pub elapsed: Duration,
     pub diagnostics: Vec<Diagnostic>,
     pub written: bool,
@@ -151,6 +153,8 @@ pub struct Rendered {
     pub math: math::MathBuild,
     /// Work derived from summaries (math, highlighted code), saved by `build` and `serve`.
     pub store: Arc<cache::Store>,
+    /// Which pages show which paper, for the next incremental build.
+    pub deps: render::deps::DepMap,
     pub timings: Timings,
 }
 
@@ -187,6 +191,7 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
                 diagnostics: vec![diag],
                 math: math::MathBuild::default(),
                 store: Arc::new(cache::Store::in_memory()),
+                deps: render::deps::DepMap::default(),
                 timings: Timings::default(),
             });
         }
@@ -241,8 +246,22 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
         math_css: math.css.clone(),
         math_css_integrity: math.css_integrity.clone(),
     };
+    // Everything every page shares: a change here renders every page again.
+    let global = blake3::hash(
+        format!(
+            "{} {config:?} {:?} {:?} {:?}",
+            env!("CARGO_PKG_VERSION"),
+            sources.templates,
+            assets.math_css,
+            assets.math_css_integrity
+        )
+        .as_bytes(),
+    );
+    let mut deps = render::deps::DepMap::new(&lib, global.as_bytes());
+    sink.plan(&deps);
     let report = render::render_site(&lib, &analyses, &config, &tera, &md, &assets, sink)?;
     timings.lap("pages", &mut clock);
+    deps.mark_warned(&lib, &report.warned);
     let mut render_diags = report.diagnostics;
     diagnostics.append(&mut render_diags);
     let pages = report.pages;
@@ -275,6 +294,7 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
         diagnostics,
         math,
         store,
+        deps,
         timings,
     })
 }
@@ -294,9 +314,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let mut rendered = render_into(opts, &writer)?;
     let mut clock = Instant::now();
     let written = !rendered.diagnostics.iter().any(Diagnostic::is_error);
-    let mut files = 0;
+    let mut done = output::Written::default();
     if written {
-        files = writer.finish(&rendered.output.copies)?;
+        done = writer.finish(&rendered.output.copies, &rendered.deps)?;
         rendered.timings.lap("copy, swap", &mut clock);
     } else {
         drop(writer);
@@ -309,7 +329,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     }
     rendered.timings.lap("save cache", &mut clock);
     let mut report = rendered.into_report(written, start, notes);
-    report.files = files;
+    report.files = done.files;
+    report.pages_kept = done.kept;
     Ok(report)
 }
 
@@ -319,6 +340,7 @@ impl Rendered {
             papers: self.papers,
             pages: self.pages,
             files: self.output.len(),
+            pages_kept: 0,
             elapsed: start.elapsed(),
             diagnostics: self.diagnostics,
             written,

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::Error;
 use crate::cache::CACHE_DIR;
+use crate::render::deps::DepMap;
 use crate::render::{OutputFile, Sink};
 
 /// The marker every built site holds (GitHub Pages needs it anyway); its presence is how
@@ -51,7 +52,16 @@ pub fn write(out: &Path, site: &SiteOutput) -> Result<(), Error> {
         .par_iter()
         .filter(|f| !site.copies.contains_key(&f.path))
         .try_for_each(|f| writer.put(f.clone()))?;
-    writer.finish(&site.copies).map(drop)
+    writer.finish(&site.copies, &DepMap::default()).map(drop)
+}
+
+/// What `TreeWriter::finish` put in the output folder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Written {
+    /// Files the site holds.
+    pub files: usize,
+    /// Pages of them kept from the previous build because nothing they show changed.
+    pub kept: usize,
 }
 
 /// A site being written: files go into a temporary folder beside the output as they come, and
@@ -64,8 +74,13 @@ pub struct TreeWriter {
     /// Folders made so far, so each page does not ask the file system again.
     dirs: Mutex<BTreeSet<PathBuf>>,
     written: Mutex<usize>,
+    kept: AtomicU64,
     /// Deletes trees earlier builds replaced, while this one renders.
     cleanup: Option<JoinHandle<()>>,
+    /// The dependency map of the build that wrote `out`, if it is known to match it.
+    old_map: Option<DepMap>,
+    /// Pages that must be rendered again (None: all), once `plan` has compared the maps.
+    changed: std::sync::OnceLock<Option<BTreeSet<String>>>,
     finished: bool,
 }
 
@@ -88,20 +103,35 @@ impl TreeWriter {
         std::fs::create_dir(&tmp).map_err(|e| Error::io(&tmp, e))?;
         let trash = parent.join(CACHE_DIR);
         let cleanup = empty_trash(&trash);
+        // The map goes now and comes back after the swap: a build that stops half-way leaves
+        // no map that could disagree with the output folder.
+        let map_file = trash.join(format!("pages-{name}.toml"));
+        let old_map = std::fs::read_to_string(&map_file)
+            .ok()
+            .filter(|_| out.join(MARKER).exists())
+            .and_then(|text| toml::from_str(&text).ok());
+        let _ = std::fs::remove_file(&map_file);
         Ok(TreeWriter {
             out: out.to_path_buf(),
             tmp: tmp.clone(),
             trash,
             dirs: Mutex::new(BTreeSet::from([tmp])),
             written: Mutex::new(0),
+            kept: AtomicU64::new(0),
             cleanup,
+            old_map,
+            changed: std::sync::OnceLock::new(),
             finished: false,
         })
     }
 
     /// Copies `copies` (site path → file; they win over generated files of the same path),
-    /// then swaps the new tree in. Returns the number of files the site holds.
-    pub fn finish(mut self, copies: &BTreeMap<String, PathBuf>) -> Result<usize, Error> {
+    /// then swaps the new tree in, and saves `map` for the next build's `keep`.
+    pub fn finish(
+        mut self,
+        copies: &BTreeMap<String, PathBuf>,
+        map: &DepMap,
+    ) -> Result<Written, Error> {
         copies.par_iter().try_for_each(|(site_path, source)| {
             let target = self.tmp.join(site_path);
             let existed = target.exists();
@@ -132,7 +162,21 @@ impl TreeWriter {
             return Err(Error::io(&self.out, e));
         }
         self.finished = true;
-        Ok(*self.written.lock().unwrap_or_else(|e| e.into_inner()))
+        if !map.papers.is_empty() {
+            // Only saves time next build: a map that cannot be written means a full build then.
+            let name = self.out.file_name().map(|n| n.to_string_lossy());
+            let file = self
+                .trash
+                .join(format!("pages-{}.toml", name.unwrap_or_default()));
+            if let Ok(text) = toml::to_string(map) {
+                let _ = std::fs::create_dir_all(&self.trash);
+                let _ = std::fs::write(file, text);
+            }
+        }
+        Ok(Written {
+            files: *self.written.lock().unwrap_or_else(|e| e.into_inner()),
+            kept: self.kept.load(Ordering::Relaxed) as usize,
+        })
     }
 
     fn make_parent(&self, path: &Path) -> Result<(), Error> {
@@ -149,6 +193,30 @@ impl TreeWriter {
 }
 
 impl Sink for TreeWriter {
+    fn plan(&self, map: &DepMap) {
+        let changed = self.old_map.as_ref().and_then(|old| map.changed_pages(old));
+        let _ = self.changed.set(changed);
+    }
+
+    /// An unchanged page is hard-linked from the current output (the swap then moves that tree
+    /// aside, so the link is all that is left of it).
+    fn keep(&self, path: &str) -> Result<bool, Error> {
+        let Some(Some(changed)) = self.changed.get() else {
+            return Ok(false);
+        };
+        if changed.contains(path) {
+            return Ok(false);
+        }
+        let target = self.tmp.join(path);
+        self.make_parent(&target)?;
+        let kept = std::fs::hard_link(self.out.join(path), &target).is_ok();
+        if kept {
+            *self.written.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            self.kept.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(kept)
+    }
+
     fn put(&self, file: OutputFile) -> Result<(), Error> {
         let path = self.tmp.join(&file.path);
         self.make_parent(&path)?;

@@ -6,6 +6,7 @@
 
 pub mod bibtex;
 mod context;
+pub mod deps;
 mod feed;
 mod paper;
 pub mod route;
@@ -40,6 +41,15 @@ pub struct OutputFile {
 /// Where rendered files go as soon as they are made. `Sync`: pages render in parallel.
 pub trait Sink: Sync {
     fn put(&self, file: OutputFile) -> Result<(), crate::Error>;
+
+    /// Told this build's dependency map before any page is rendered.
+    fn plan(&self, _map: &deps::DepMap) {}
+
+    /// True when the sink already holds the last build's `path` and the map says it has not
+    /// changed: the page is not rendered again. The default keeps nothing.
+    fn keep(&self, _path: &str) -> Result<bool, crate::Error> {
+        Ok(false)
+    }
 }
 
 /// A sink that keeps every file in memory (`serve`, `check`, tests).
@@ -66,6 +76,8 @@ impl Sink for MemorySink {
 pub struct RenderReport {
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
+    /// Papers whose page had diagnostics: never kept, so the next build reports them again.
+    pub warned: BTreeSet<usize>,
 }
 
 /// Where the site's own assets live, decided by the write stage's inputs.
@@ -171,14 +183,23 @@ pub fn render_site(
     let papers: Vec<(Vec<Diagnostic>, Option<String>)> = (0..lib.papers.len())
         .into_par_iter()
         .map(|i| {
-            let page = pages.render(i, in_feed.contains(&i))?;
+            // The feed's papers are always rendered: it needs their bodies.
+            let feed = in_feed.contains(&i);
+            if !feed && sink.keep(&Route::Paper(&lib.papers[i].slug).file())? {
+                return Ok((Vec::new(), None));
+            }
+            let page = pages.render(i, feed)?;
             sink.put(page.file)?;
             Ok((page.diagnostics, page.feed_body))
         })
         .collect::<Result<_, crate::Error>>()?;
     let mut diagnostics = Vec::new();
+    let mut warned = BTreeSet::new();
     let mut feed_bodies: BTreeMap<usize, String> = BTreeMap::new();
     for (i, (diags, body)) in papers.into_iter().enumerate() {
+        if !diags.is_empty() {
+            warned.insert(i);
+        }
         diagnostics.extend(diags);
         if let Some(body) = body {
             feed_bodies.insert(i, body);
@@ -212,12 +233,19 @@ pub fn render_site(
     };
     let jobs = Job::all(lib);
     let listing_pages = jobs.len();
-    jobs.into_par_iter()
-        .try_for_each(|job| sink.put(listings.render(job)?))?;
+    jobs.into_par_iter().try_for_each(|job| {
+        if let Some(file) = job.file(lib)
+            && sink.keep(&file)?
+        {
+            return Ok(());
+        }
+        sink.put(listings.render(job)?)
+    })?;
     Ok(RenderReport {
         // Papers, the home page and the listings (404 included) are the HTML pages.
         pages: lib.papers.len() + 1 + listing_pages,
         diagnostics,
+        warned,
     })
 }
 

@@ -33,6 +33,20 @@ impl Job {
     }
 }
 
+impl Job {
+    /// The output file of a page about one author, keyword or venue; None for the site-wide
+    /// listings, which are always rendered.
+    pub(super) fn file(self, lib: &Library) -> Option<String> {
+        let route = match self {
+            Job::Author(i) => Route::Author(&lib.authors[i].slug),
+            Job::Keyword(i) => Route::Keyword(&lib.keywords[i].slug),
+            Job::Venue(i) => Route::Venue(&lib.venues[i].slug),
+            Job::Authors | Job::Keywords | Job::Venues | Job::NotFound => return None,
+        };
+        Some(route.file())
+    }
+}
+
 /// What listing pages share: the library, the link tables and the list items.
 pub(super) struct Listings<'a> {
     pub(super) lib: &'a Library,
