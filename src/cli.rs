@@ -32,6 +32,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a new, empty summary file and print its path.
     New(NewArgs),
+    /// Start a new reading-list site in an empty (or new) folder.
+    Init(InitArgs),
     /// Validate everything the build validates (and links), writing nothing.
     Check(CheckArgs),
 }
@@ -100,10 +102,15 @@ pub struct NewArgs {
     /// An author, "Last, First" (repeat for several).
     #[arg(long = "author", required = true)]
     pub authors: Vec<String>,
+    /// Where it was published, e.g. "International Conference on Machine Learning".
     #[arg(long)]
     pub venue: Option<String>,
-    #[arg(long)]
+    /// The publication year (read from --arxiv when not given).
+    #[arg(long, required_unless_present = "arxiv")]
     pub year: Option<i32>,
+    /// The arXiv identifier (e.g. 1706.03762): gives the year and, without --url, the link.
+    #[arg(long, value_name = "ID")]
+    pub arxiv: Option<String>,
     /// A keyword (repeat for several).
     #[arg(long = "keyword")]
     pub keywords: Vec<String>,
@@ -112,6 +119,15 @@ pub struct NewArgs {
     pub url: Option<String>,
     #[command(flatten)]
     pub root: RootArg,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder for the new site; it must be empty or not exist yet.
+    pub dir: PathBuf,
+    /// The site's title.
+    #[arg(long, default_value = "My reading list")]
+    pub title: String,
 }
 
 #[derive(Debug, Args)]

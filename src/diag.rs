@@ -11,7 +11,8 @@ pub enum Severity {
     Error,
 }
 
-/// One problem in a user's file, 1-based line and column (column counted in characters).
+/// One problem in a user's file, 1-based line and column (column counted in characters); line 0
+/// when the problem is the file as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -52,6 +53,18 @@ impl Diagnostic {
         Self::at_offset(Severity::Warning, path, source, offset, message)
     }
 
+    /// A problem with a file or folder as a whole (unreadable, a link loop, missing): no line.
+    pub fn whole_file(severity: Severity, path: &Path, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            path: path.to_path_buf(),
+            line: 0,
+            col: 0,
+            message: message.into(),
+            source_line: None,
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -85,6 +98,9 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Error => "error",
         };
+        if self.line == 0 {
+            return write!(f, "{}: {label}: {}", self.path.display(), self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {label}: {}",

@@ -42,7 +42,11 @@ pub enum Error {
     #[error("{0}")]
     MathEngine(String),
     /// A command that needs a site was pointed at a folder without `sitegen.toml`.
-    #[error("{}: no sitegen.toml here; pass the site folder with --root", root.display())]
+    #[error(
+        "{} is not a sitegen site (it has no sitegen.toml): pass the site's folder with \
+         --root DIR, or start a new site with `sitegen init DIR`",
+        folder_name(root)
+    )]
     NotASite { root: PathBuf },
     #[error("{path}: refusing to write the site here: {reason}")]
     UnsafeOutput { path: PathBuf, reason: String },
@@ -66,6 +70,15 @@ pub enum Error {
     Signal(#[source] std::io::Error),
     #[error("the first build stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
+}
+
+/// How an error names a folder: `.`, the default `--root`, reads better in words.
+fn folder_name(root: &Path) -> String {
+    if root == Path::new(".") || root.as_os_str().is_empty() {
+        "the current folder".to_owned()
+    } else {
+        root.display().to_string()
+    }
 }
 
 impl Error {
@@ -164,7 +177,15 @@ pub fn load_config(
     base_url: Option<&str>,
 ) -> Result<Config, Result<Diagnostic, Error>> {
     let path = root.join("sitegen.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| Err(Error::io(&path, e)))?;
+    let bytes = std::fs::read(&path).map_err(|e| {
+        Err(match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotASite {
+                root: root.to_path_buf(),
+            },
+            _ => Error::io(&path, e),
+        })
+    })?;
+    let text = load::decode(Path::new("sitegen.toml"), bytes).map_err(|d| Ok(*d))?;
     Config::from_toml(Path::new("sitegen.toml"), &text, base_url).map_err(|d| Ok(*d))
 }
 
@@ -241,6 +262,7 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
             None => &markdown::TexPassthrough,
         },
         cites: None,
+        raw_html: config.raw_html,
     };
     let assets = render::Assets {
         math_css: math.css.clone(),
@@ -268,7 +290,7 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
     sink.put(render::library_bib(&lib))?;
     sink.put(generated("style.css", include_str!("../static/style.css")))?;
     sink.put(generated("highlight.css", &markdown::Highlighter::css()))?;
-    sink.put(generated(output::MARKER, ""))?;
+    sink.put(generated(output::NOJEKYLL, ""))?;
     if let Some(cname) = &config.cname {
         sink.put(generated("CNAME", &format!("{cname}\n")))?;
     }
@@ -310,7 +332,7 @@ fn generated(path: &str, text: &str) -> OutputFile {
 /// and, when there is no error, swaps it in.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let start = Instant::now();
-    let writer = output::TreeWriter::begin(&opts.out_dir())?;
+    let writer = output::TreeWriter::begin(&opts.root, &opts.out_dir())?;
     let mut rendered = render_into(opts, &writer)?;
     let mut clock = Instant::now();
     let written = !rendered.diagnostics.iter().any(Diagnostic::is_error);

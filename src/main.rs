@@ -116,30 +116,21 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::from(if report.errors() > 0 { 1 } else { 0 }))
         }
-        Command::New(args) => {
-            let front = sitegen::load::content::FrontMatter {
-                title: args.title,
-                authors: args.authors,
-                venue: args.venue,
-                year: args.year.unwrap_or_else(sitegen::scaffold::current_year),
-                keywords: args.keywords,
-                key: None,
-                aliases: Vec::new(),
-                url: args.url,
-                draft: false,
-            };
-            match sitegen::scaffold::new_paper(&args.root.root, &front) {
-                Ok(path) => {
-                    println!("{}", path.display());
-                    Ok(ExitCode::SUCCESS)
+        Command::New(args) => new(args),
+        Command::Init(args) => match sitegen::scaffold::init(&args.dir, &args.title) {
+            Ok(files) => {
+                for file in files {
+                    println!("created {}", args.dir.join(file).display());
                 }
-                Err(sitegen::scaffold::NewError::Io(e)) => Err(e.into()),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    Ok(ExitCode::from(1))
-                }
+                println!("\n{}", sitegen::scaffold::next_steps(&args.dir));
+                Ok(ExitCode::SUCCESS)
             }
-        }
+            Err(sitegen::scaffold::InitError::Io(e)) => Err(e.into()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::from(1))
+            }
+        },
         Command::Serve(args) => {
             // `localhost` is what people type; it means loopback here, never a DNS lookup.
             let bind_text = if args.bind == "localhost" {
@@ -162,6 +153,50 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(sitegen::serve::run(opts, args.open))?;
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `sitegen new`: the year comes from `--year`, else from the `--arxiv` identifier.
+fn new(args: sitegen::cli::NewArgs) -> anyhow::Result<ExitCode> {
+    let from_arxiv = args.arxiv.as_deref().map(sitegen::scaffold::arxiv_year);
+    let year = match (args.year, from_arxiv) {
+        (Some(year), _) => year,
+        (None, Some(Some(year))) => year,
+        _ => {
+            eprintln!(
+                "error: cannot tell the year from the arXiv identifier `{}`; pass --year",
+                args.arxiv.unwrap_or_default()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let url = args.url.or_else(|| {
+        args.arxiv
+            .as_deref()
+            .filter(|id| !id.contains("arxiv.org/"))
+            .map(|id| format!("https://arxiv.org/abs/{}", id.trim_start_matches("arXiv:")))
+    });
+    let front = sitegen::load::content::FrontMatter {
+        title: args.title,
+        authors: args.authors,
+        venue: args.venue,
+        year,
+        keywords: args.keywords,
+        key: None,
+        aliases: Vec::new(),
+        url,
+        draft: false,
+    };
+    match sitegen::scaffold::new_paper(&args.root.root, &front) {
+        Ok(path) => {
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(sitegen::scaffold::NewError::Io(e)) => Err(e.into()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
         }
     }
 }

@@ -137,7 +137,7 @@ fn refuses_to_overwrite_a_folder_it_did_not_write() {
         .arg(&out)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("refusing to replace"));
+        .stderr(predicate::str::contains("is not a site built by sitegen"));
     assert_eq!(
         std::fs::read_to_string(out.join("notes.md")).unwrap(),
         "mine"
@@ -156,4 +156,24 @@ fn broken_template_is_a_content_error() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("index.html"));
+}
+
+/// Issue 12, defect 1: `--out` pointing at the site itself, even with a `.nojekyll` there, is
+/// refused and nothing of the site is touched.
+#[test]
+fn out_at_the_site_root_is_refused_and_nothing_is_deleted() {
+    let dir = common::copy_fixture("good");
+    let root = dir.path();
+    std::fs::write(root.join(".nojekyll"), "").unwrap();
+    let before = common::read_tree(root);
+    Command::cargo_bin("sitegen")
+        .unwrap()
+        .args(["build", "--root"])
+        .arg(root)
+        .arg("--out")
+        .arg(root)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("refusing to write the site here"));
+    assert_eq!(common::read_tree(root), before);
 }

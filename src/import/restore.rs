@@ -186,9 +186,14 @@ fn candidates(raw: &str, protected: &[Range<usize>]) -> Vec<Cand> {
         let kind = match b[pos] {
             b'#' => {
                 let n = run(b'#');
-                let next = raw[after(n)..].chars().next();
-                (n <= 6 && spaced(n) && next.is_some_and(|c| !c.is_lowercase()))
-                    .then_some((Kind::Heading, after(n)))
+                // Only past the space is `after(n)` a char boundary (`#é` is no heading).
+                let heading = n <= 6
+                    && spaced(n)
+                    && raw
+                        .get(after(n)..)
+                        .and_then(|s| s.chars().next())
+                        .is_some_and(|c| !c.is_lowercase());
+                heading.then_some((Kind::Heading, after(n)))
             }
             c @ (b'-' | b'_' | b'*') if run(c) >= 3 && ends_at(run(c)) => {
                 Some((Kind::Rule(run(c)), after(run(c))))
@@ -696,6 +701,22 @@ mod tests {
         let out = restore(raw);
         assert_eq!(out, expected, "\n--- got:\n{out}\n---");
         assert_same_text(raw, &out);
+    }
+
+    #[test]
+    fn hash_before_a_non_ascii_character_is_text() {
+        // `#` then a multi-byte character used to slice inside that character and panic.
+        for raw in [
+            "A #é tag",
+            "#中文",
+            "x #é",
+            "## é",
+            "#\u{10348}",
+            "1.é 2.中 *é -é ---é",
+        ] {
+            assert_same_text(raw, &restore(raw));
+        }
+        check("Intro. # Ébauche", "Intro.\n\n# Ébauche");
     }
 
     #[test]

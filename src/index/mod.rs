@@ -17,7 +17,7 @@ pub use citations::{Resolution, dblp_url};
 use names::fold;
 pub use names::{Name, derive_key, slugify};
 pub use taxonomy::{Author, Term};
-use taxonomy::{group_authors, group_terms};
+use taxonomy::{group_authors, group_terms, term_identity};
 
 /// A paper as the rest of the pipeline sees it.
 #[derive(Debug, Clone)]
@@ -71,28 +71,23 @@ impl Library {
         let mut lib = Library::default();
         let (authors, author_of) = group_authors(&papers);
         lib.authors = authors;
-        let keywords = group_terms(papers.iter().map(|p| p.front().keywords.clone()));
-        let venues = group_terms(
+        let (keywords, keyword_slot) =
+            group_terms(papers.iter().map(|p| p.front().keywords.clone()), "keyword");
+        let (venues, venue_slot) = group_terms(
             papers
                 .iter()
                 .map(|p| p.front().venue.clone().into_iter().collect()),
+            "venue",
         );
-        let slot = |terms: &[Term]| -> BTreeMap<String, usize> {
-            terms
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.slug.clone(), i))
-                .collect()
-        };
-        let (keyword_slot, venue_slot) = (slot(&keywords), slot(&venues));
         for (i, pending) in papers.into_iter().enumerate() {
             let authors = pending
                 .names
                 .iter()
                 .map(|n| author_of[&n.identity()])
                 .collect();
-            let term_idx =
-                |slots: &BTreeMap<String, usize>, name: &str| slots.get(&slugify(name)).copied();
+            let term_idx = |slots: &BTreeMap<String, usize>, name: &str| {
+                slots.get(&term_identity(name)).copied()
+            };
             let kws: Vec<usize> = pending
                 .source
                 .front
@@ -342,6 +337,33 @@ pub(super) mod tests {
         assert_eq!(lib.keywords[0].papers.len(), 2);
         assert_eq!(lib.venues.len(), 1);
         assert_eq!(lib.coauthors(1), vec![(0, 1)]);
+    }
+
+    #[test]
+    fn keywords_and_venues_that_slug_alike_are_not_merged() {
+        let (lib, diags) = Library::build(vec![
+            paper(
+                "a.md",
+                "title = \"A\"\nauthors = [\"X, Y\"]\nyear = 2015\nkeywords = [\"C++\"]\nvenue = \"A&B\"",
+            ),
+            paper(
+                "b.md",
+                "title = \"B\"\nauthors = [\"X, Y\"]\nyear = 2016\nkeywords = [\"C#\", \"?!\"]\nvenue = \"A B\"",
+            ),
+        ]);
+        assert!(diags.is_empty(), "{diags:?}");
+        let shown = |p: usize| -> Vec<(&str, &str)> {
+            lib.papers[p]
+                .keywords
+                .iter()
+                .map(|&k| (lib.keywords[k].name.as_str(), lib.keywords[k].slug.as_str()))
+                .collect()
+        };
+        assert_eq!(shown(0), [("C++", "c-2")]);
+        assert_eq!(shown(1), [("C#", "c"), ("?!", "keyword")]);
+        let venue = |p: usize| lib.papers[p].venue.map(|v| lib.venues[v].name.as_str());
+        assert_eq!((venue(0), venue(1)), (Some("A&B"), Some("A B")));
+        assert_eq!(lib.venues.len(), 2);
     }
 
     #[test]

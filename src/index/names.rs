@@ -98,9 +98,24 @@ pub(super) fn fold(s: &str) -> String {
         .join(" ")
 }
 
-/// URL slug: ASCII (deunicode), lowercase, alphanumeric runs joined by `-`.
+/// The longest slug, in bytes. Slugs name files and folders (papers, authors, keywords,
+/// venues); 100 stays far below every file system's 255-byte name limit, with room for the
+/// temporary names built from them, and above every title of the seed list.
+pub const MAX_SLUG: usize = 100;
+
+/// URL slug: ASCII (deunicode), lowercase, alphanumeric runs joined by `-`; at most `MAX_SLUG`
+/// bytes. A longer one is cut at a `-` and ends in a hash of the whole, so two long titles that
+/// only differ at the end stay apart and the slug is the same on every run.
 pub fn slugify(s: &str) -> String {
-    fold(s).replace(' ', "-")
+    let slug = fold(s).replace(' ', "-");
+    if slug.len() <= MAX_SLUG {
+        return slug;
+    }
+    let hash = &blake3::hash(slug.as_bytes()).to_hex()[..8];
+    // The slug is ASCII, so any byte index is a char boundary.
+    let head = &slug[..MAX_SLUG - hash.len() - 1];
+    let head = head.rsplit_once('-').map_or(head, |(h, _)| h);
+    format!("{head}-{hash}")
 }
 
 /// The DBLP-style key: first author's surname, the initial of each other author's surname, and
@@ -205,5 +220,13 @@ mod tests {
         );
         assert_eq!(slugify("Schrödinger's  Cat!"), "schrodinger-s-cat");
         assert_eq!(slugify("?!"), "");
+        let long = slugify(&"Long words ".repeat(30));
+        assert!(
+            long.len() <= MAX_SLUG && long.starts_with("long-words-long"),
+            "{long}"
+        );
+        assert_eq!(long, slugify(&"Long words ".repeat(30)), "stable");
+        assert_ne!(long, slugify(&"Long words ".repeat(31)));
+        assert!(slugify(&"中".repeat(200)).len() <= MAX_SLUG);
     }
 }

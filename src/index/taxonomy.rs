@@ -118,24 +118,115 @@ pub(super) fn group_authors(papers: &[Pending]) -> (Vec<Author>, BTreeMap<String
     (authors.into_iter().map(|(_, a)| a).collect(), index)
 }
 
-/// Terms grouped by slug, shown as first written (in paper order), sorted by slug.
-pub(super) fn group_terms(lists: impl Iterator<Item = Vec<String>>) -> Vec<Term> {
+/// What makes two keywords (or two venues) one term: case, accents, spaces and punctuation do
+/// not count ("Deep learning", "deep-learning"), symbols do ("C#" is not "C++"). A name with
+/// neither letters, digits nor symbols is its own identity, so it is never lost.
+pub(super) fn term_identity(name: &str) -> String {
+    let name = name.trim();
+    let folded = deunicode::deunicode(name).to_lowercase();
+    let mut out = String::with_capacity(folded.len());
+    let mut gap = false;
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() || "#+*&@%$=<>^~|".contains(c) {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    if out.is_empty() { name.to_owned() } else { out }
+}
+
+/// Terms grouped by identity (see `term_identity`), shown as first written (in paper order),
+/// sorted by slug, with the index of each identity. Distinct terms whose names slug alike
+/// ("C#", "C++") get `-2`, `-3` suffixes in identity order; a name that slugs to nothing
+/// ("?!", "—") gets `fallback` as its base. Blank names are no term.
+pub(super) fn group_terms(
+    lists: impl Iterator<Item = Vec<String>>,
+    fallback: &str,
+) -> (Vec<Term>, BTreeMap<String, usize>) {
     let mut terms: BTreeMap<String, String> = BTreeMap::new();
     for list in lists {
         for name in list {
-            let name = name.trim().to_owned();
-            let slug = slugify(&name);
-            if !slug.is_empty() {
-                terms.entry(slug).or_insert(name);
+            let name = name.trim();
+            if !name.is_empty() {
+                terms
+                    .entry(term_identity(name))
+                    .or_insert_with(|| name.to_owned());
             }
         }
     }
-    terms
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut out: Vec<(String, Term)> = terms
         .into_iter()
-        .map(|(slug, name)| Term {
-            name,
-            slug,
-            papers: Vec::new(),
+        .map(|(id, name)| {
+            let base = Some(slugify(&name))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| fallback.to_owned());
+            let mut slug = base.clone();
+            let mut n = 1;
+            while used.contains(&slug) {
+                n += 1;
+                slug = format!("{base}-{n}");
+            }
+            used.insert(slug.clone());
+            let term = Term {
+                name,
+                slug,
+                papers: Vec::new(),
+            };
+            (id, term)
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.1.slug.cmp(&b.1.slug));
+    let index = out
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (id.clone(), i))
+        .collect();
+    (out.into_iter().map(|(_, t)| t).collect(), index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(names: &[&str], fallback: &str) -> Vec<(String, String)> {
+        let list = names.iter().map(|n| (*n).to_owned()).collect();
+        group_terms(std::iter::once(list), fallback)
+            .0
+            .into_iter()
+            .map(|t| (t.name, t.slug))
+            .collect()
+    }
+
+    #[test]
+    fn terms_that_slug_alike_stay_apart() {
+        let got = terms(
+            &["C++", "C#", "Deep learning", "deep-learning", "C 2"],
+            "keyword",
+        );
+        let want = [
+            ("C#", "c"),
+            ("C 2", "c-2"),
+            ("C++", "c-3"),
+            ("Deep learning", "deep-learning"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(n, s)| ((*n).to_owned(), (*s).to_owned()))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn terms_without_a_slug_get_a_fallback_page() {
+        let got = terms(&["?!", "  ", "—"], "keyword");
+        assert_eq!(got.len(), 2, "{got:?}");
+        let slugs: Vec<&str> = got.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(slugs, ["keyword", "keyword-2"]);
+    }
 }

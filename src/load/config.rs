@@ -23,6 +23,27 @@ pub struct RawConfig {
     pub cname: Option<String>,
     #[serde(default)]
     pub math: RawMath,
+    #[serde(default)]
+    pub markdown: RawMarkdown,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMarkdown {
+    /// What happens to HTML written in summaries.
+    #[serde(default)]
+    pub raw_html: RawHtml,
+}
+
+/// `[markdown] raw_html`: summaries' raw HTML and link targets are sanitized (scripts, event
+/// handlers, frames and non-web URLs removed, with a warning each) unless a site trusts every
+/// author and allows them as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawHtml {
+    #[default]
+    Sanitize,
+    Allow,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,6 +112,7 @@ pub struct Config {
     pub math_macros: BTreeMap<String, String>,
     pub katex_dist: Option<PathBuf>,
     pub math_engine: MathEngine,
+    pub raw_html: RawHtml,
     /// Scheme and host, without a trailing slash (`https://u.github.io`); empty for a site that
     /// is only ever served from a path.
     origin: String,
@@ -127,6 +149,7 @@ impl Config {
             math_macros: raw.math.macros,
             katex_dist: raw.math.katex_dist,
             math_engine: raw.math.engine,
+            raw_html: raw.markdown.raw_html,
             origin,
             base_path,
         })
@@ -208,6 +231,17 @@ mod tests {
         assert_eq!(MathEngine::Katex.katex_version(), "0.16.4");
         let bad = "title = \"T\"\nbase_url = \"/\"\n[math]\nengine = \"mathjax\"\n";
         let err = Config::from_toml(Path::new("s.toml"), bad, None).unwrap_err();
+        assert_eq!(err.line, 4, "{err}");
+    }
+
+    #[test]
+    fn raw_html_is_sanitized_unless_allowed() {
+        assert_eq!(config("/").raw_html, RawHtml::Sanitize);
+        let text = "title = \"T\"\nbase_url = \"/\"\n[markdown]\nraw_html = \"allow\"\n";
+        let c = Config::from_toml(Path::new("s.toml"), text, None).unwrap();
+        assert_eq!(c.raw_html, RawHtml::Allow);
+        let bad = text.replace("allow", "yes");
+        let err = Config::from_toml(Path::new("s.toml"), &bad, None).unwrap_err();
         assert_eq!(err.line, 4, "{err}");
     }
 

@@ -7,10 +7,10 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use walkdir::WalkDir;
 
-use crate::diag::Diagnostic;
+use super::files::{Links, Site};
+use crate::diag::{Diagnostic, Severity};
+use serde::{Deserialize, Serialize};
 
 /// The line that separates two summaries of the same paper in one file.
 pub const SUMMARY_SEPARATOR: &str = "<!-- next summary -->";
@@ -68,60 +68,66 @@ pub struct SiteSources {
 }
 
 /// Reads `root`; returns the sources and every problem found (the caller decides what is fatal).
+/// `Err` only for failures of the machine, never for what a site holds.
 pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diagnostic>)> {
     let mut sources = SiteSources::default();
     let mut diags = Vec::new();
-    let papers_dir = root.join("content").join("papers");
-    let files: Vec<PathBuf> = walk_files(&papers_dir)?
+    let site = Site::new(root);
+    let content_dir = root.join("content");
+    if !content_dir.is_dir() {
+        // Building nothing would replace a published site with an empty one.
+        diags.push(Diagnostic::whole_file(
+            Severity::Error,
+            Path::new("content"),
+            "no `content/` folder: papers go in content/papers/*.md",
+        ));
+    }
+    let papers_dir = content_dir.join("papers");
+    let files: Vec<PathBuf> = site
+        .walk(&papers_dir, Links::InsideSite, &mut diags)?
         .into_iter()
         .filter(|f| f.extension().is_some_and(|e| e == "md"))
         .collect();
     // Reading and front matter are per file: in parallel, kept in path order.
-    let parsed: Vec<Result<SourcePaper, Vec<Diagnostic>>> = files
+    let parsed: Vec<(Vec<Diagnostic>, Option<SourcePaper>)> = files
         .par_iter()
         .map(|file| {
-            let text = std::fs::read_to_string(file)?;
-            let rel = file.strip_prefix(root).unwrap_or(file).to_path_buf();
-            Ok(parse_paper(&rel, text))
+            let mut found = Vec::new();
+            let Some(text) = site.read_text(file, &mut found)? else {
+                return Ok((found, None));
+            };
+            match parse_paper(&site.rel(file), text) {
+                Ok(paper) => Ok((found, Some(paper))),
+                Err(mut ds) => {
+                    found.append(&mut ds);
+                    Ok((found, None))
+                }
+            }
         })
         .collect::<std::io::Result<_>>()?;
-    for result in parsed {
-        match result {
-            Ok(paper) if paper.front.draft && !drafts => {}
-            Ok(paper) => sources.papers.push(paper),
-            Err(mut ds) => diags.append(&mut ds),
+    for (mut found, paper) in parsed {
+        diags.append(&mut found);
+        match paper {
+            Some(paper) if paper.front.draft && !drafts => {}
+            Some(paper) => sources.papers.push(paper),
+            None => {}
         }
     }
     let templates_dir = root.join("templates");
-    for file in walk_files(&templates_dir)? {
-        sources.templates.insert(
-            site_path(&templates_dir, &file),
-            std::fs::read_to_string(&file)?,
-        );
+    for file in site.walk(&templates_dir, Links::Follow, &mut diags)? {
+        if let Some(text) = site.read_text(&file, &mut diags)? {
+            sources
+                .templates
+                .insert(site_path(&templates_dir, &file), text);
+        }
     }
     let static_dir = root.join("static");
-    for file in walk_files(&static_dir)? {
+    for file in site.walk(&static_dir, Links::Follow, &mut diags)? {
         sources
             .static_files
             .insert(site_path(&static_dir, &file), file);
     }
     Ok((sources, diags))
-}
-
-/// Regular files under `dir`, sorted by path; none when `dir` does not exist.
-fn walk_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut files = Vec::new();
-    for entry in WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(std::io::Error::other)?;
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if entry.file_type().is_file() && !hidden {
-            files.push(entry.into_path());
-        }
-    }
-    Ok(files)
 }
 
 fn site_path(dir: &Path, file: &Path) -> String {
@@ -193,10 +199,10 @@ fn tidy(message: &str) -> String {
     format!("front matter: {}", message.trim())
 }
 
-/// Required fields that parse but say nothing.
+/// Fields that parse but say nothing, or hold what no page can show.
 fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut empty = |field: &str, what: &str| {
+    let mut report = |field: &str, what: &str| {
         out.push(Diagnostic::error(
             &paper.path,
             &paper.text,
@@ -205,15 +211,66 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
         ));
     };
     if paper.front.title.trim().is_empty() {
-        empty("title", "`title` is empty");
+        report("title", "`title` is empty");
+    }
+    let front = &paper.front;
+    let fields = [
+        ("title", vec![&front.title]),
+        ("authors", front.authors.iter().collect()),
+        ("venue", front.venue.iter().collect()),
+        ("keywords", front.keywords.iter().collect()),
+        ("key", front.key.iter().collect()),
+        ("aliases", front.aliases.iter().collect()),
+        ("url", front.url.iter().collect()),
+    ];
+    for (field, values) in fields {
+        // Pasted from PDFs, they end up in titles; feeds and pages cannot carry them.
+        if let Some(c) = values
+            .iter()
+            .flat_map(|v| v.chars())
+            .find(|&c| forbidden(c))
+        {
+            let what = format!(
+                "`{field}` contains the control character U+{:04X}",
+                c as u32
+            );
+            report(field, &what);
+        }
     }
     if paper.front.authors.iter().all(|a| a.trim().is_empty()) {
-        empty("authors", "`authors` lists no author");
+        report("authors", "`authors` lists no author");
     } else if paper.front.authors.iter().any(|a| a.trim().is_empty()) {
         // A nameless person would get a page without a name or a slug.
-        empty("authors", "`authors` has an empty name");
+        report("authors", "`authors` has an empty name");
+    }
+    if let Some(url) = &paper.front.url
+        && let Err(why) = super::url::check_web_url("url", url)
+    {
+        out.push(Diagnostic::error(
+            &paper.path,
+            &paper.text,
+            value_offset(paper, "url", url),
+            why,
+        ));
     }
     out
+}
+
+/// Control characters other than tab and line breaks (which XML and HTML accept).
+fn forbidden(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Where `value` is written on `field`'s line (its start when it is not found there, e.g. when
+/// escapes changed it), so an error about a value points at it.
+fn value_offset(paper: &SourcePaper, field: &str, value: &str) -> usize {
+    let start = paper.field_offset(field);
+    let line_end = paper.text[start..]
+        .find('\n')
+        .map_or(paper.text.len(), |i| start + i);
+    paper.text[start..line_end]
+        .find(value)
+        .map_or(start, |i| start + i)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -361,6 +418,25 @@ mod tests {
         assert!(d.message.contains("missing front matter"));
         let d = &parse("+++\ntitle = \"A\"\n").unwrap_err()[0];
         assert!(d.message.contains("missing front matter"));
+    }
+
+    #[test]
+    fn url_fields_take_only_web_urls() {
+        let front = |url: &str| {
+            format!("+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 1\nurl = \"{url}\"\n+++\n")
+        };
+        assert!(parse(&front("https://arxiv.org/abs/1")).is_ok());
+        assert!(parse(&front("papers/x.pdf")).is_ok());
+        let ds = parse(&front("javascript:alert(1)")).unwrap_err();
+        assert_eq!((ds[0].line, ds[0].col), (5, 8), "{}", ds[0]);
+        assert!(
+            ds[0].message.contains("`url` must be an http(s)"),
+            "{}",
+            ds[0]
+        );
+        let yaml = "---\ntitle: A\nauthors: [B]\nyear: 1\nurl: ' data:text/html,x'\n---\n";
+        let ds = parse(yaml).unwrap_err();
+        assert_eq!(ds[0].line, 5, "{}", ds[0]);
     }
 
     #[test]

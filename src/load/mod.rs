@@ -4,3 +4,7 @@
 
 pub mod config;
 pub mod content;
+mod files;
+pub mod url;
+
+pub use files::decode;

@@ -6,10 +6,12 @@ pub mod analysis;
 pub mod cite;
 pub mod highlight;
 pub mod math;
+mod raw_html;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
 use crate::diag::Diagnostic;
+pub use crate::load::config::RawHtml;
 pub use crate::math::MathRenderer;
 pub use analysis::{Analysis, analyze, analyze_cached};
 pub use highlight::Highlighter;
@@ -21,6 +23,8 @@ pub struct MarkdownContext<'a> {
     pub math: &'a dyn MathRenderer,
     /// What each cited key links to; None leaves `\cite{..}` as text (no library at hand).
     pub cites: Option<&'a cite::CiteTable>,
+    /// Whether the summaries' raw HTML and link targets are sanitized (the default) or trusted.
+    pub raw_html: RawHtml,
 }
 
 /// One summary as HTML, with what the page around it needs to know.
@@ -111,8 +115,14 @@ pub fn render_analysed(
     cx: &MarkdownContext<'_>,
 ) -> RenderedMarkdown {
     let mut out = RenderedMarkdown::default();
-    let events = Parser::new_ext(markdown, options()).into_offset_iter();
-    let events = math::BracketMath::new(events, markdown);
+    let events: Vec<_> = Parser::new_ext(markdown, options())
+        .into_offset_iter()
+        .collect();
+    let events = match cx.raw_html {
+        RawHtml::Sanitize => raw_html::sanitize(events, span, &mut out.diagnostics),
+        RawHtml::Allow => events,
+    };
+    let events = math::BracketMath::new(events.into_iter(), markdown);
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
@@ -134,6 +144,7 @@ mod tests {
             highlighter: &hl,
             math: &TexPassthrough,
             cites: None,
+            raw_html: RawHtml::Sanitize,
         };
         let span = SourceSpan {
             path: Path::new("p.md"),

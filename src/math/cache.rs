@@ -51,14 +51,21 @@ impl Prerendered {
             }
         }
         let rendered = missing.len();
-        let fresh: Vec<(Key, Rendered)> = missing
-            .par_iter()
-            .map(|(key, (tex, display, _))| {
-                let value = katex.render_one(tex, *display);
-                store.put(**key, &encode(&value));
-                (**key, value)
-            })
-            .collect();
+        let render = || -> Vec<(Key, Rendered)> {
+            missing
+                .par_iter()
+                .map(|(key, (tex, display, _))| {
+                    let value = katex.render_one(tex, *display);
+                    store.put(**key, &encode(&value));
+                    (**key, value)
+                })
+                .collect()
+        };
+        // On the math pool's large stacks, one engine per thread of it.
+        let fresh = match &*super::engine::MATH_POOL {
+            Some(pool) => pool.install(render),
+            None => render(),
+        };
         let mut hot: HashMap<Key, Rendered> = fresh
             .into_iter()
             .filter(|(key, _)| wanted.get(key).is_some_and(|w| w.2 >= HOT))

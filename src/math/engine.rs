@@ -75,8 +75,19 @@ impl Katex {
         *h.finalize().as_bytes()
     }
 
-    /// Renders one expression on this thread's engine.
+    /// Renders one expression, on a thread of the math pool (with this thread's engine). Too
+    /// long or too deeply nested TeX is refused before any engine sees it.
     pub fn render_one(&self, tex: &str, display: bool) -> Rendered {
+        super::limits::check(tex)?;
+        match &*MATH_POOL {
+            Some(pool) if pool.current_thread_index().is_none() => {
+                pool.install(|| self.render_here(tex, display))
+            }
+            _ => self.render_here(tex, display),
+        }
+    }
+
+    fn render_here(&self, tex: &str, display: bool) -> Rendered {
         match self.engine {
             #[cfg(feature = "katex")]
             MathEngine::Katex => super::katex_js::render(tex, display, &self.macros),
@@ -87,6 +98,23 @@ impl Katex {
         }
     }
 }
+
+/// Stack of each math thread. Both engines recurse once per nesting level, and macros can nest
+/// deeper than the source shows (KaTeX expands up to 1000 times), so the threads that render
+/// get far more than the 2 MiB of a default thread: an overflow would abort the whole process,
+/// `sitegen serve` included. Only the pages touched are ever committed.
+const MATH_STACK_BYTES: usize = 64 << 20;
+
+/// The threads every expression renders on (None if they cannot be started: then the calling
+/// thread renders).
+pub(super) static MATH_POOL: std::sync::LazyLock<Option<rayon::ThreadPool>> =
+    std::sync::LazyLock::new(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(MATH_STACK_BYTES)
+            .thread_name(|i| format!("sitegen-math-{i}"))
+            .build()
+            .ok()
+    });
 
 /// KaTeX's message up to "at position N" (or "at end of input"), without the excerpt after it.
 pub(super) fn short_message(text: &str) -> String {
@@ -124,5 +152,51 @@ mod tests {
         assert_ne!(k.namespace(), plain.namespace());
         assert_ne!(k.key("x", false), plain.key("x", false));
         assert_eq!(k.key("x", false), katex().key("x", false));
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    fn engines() -> Vec<Katex> {
+        [MathEngine::Katex, MathEngine::KatexRs]
+            .into_iter()
+            .filter(|e| e.is_built_in())
+            .map(|e| Katex::new(e, &BTreeMap::new()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn deep_and_long_expressions_are_refused_not_rendered() {
+        for k in engines() {
+            let sqrt = format!("{}x{}", "\\sqrt{".repeat(150), "}".repeat(150));
+            let err = k.render_one(&sqrt, false).unwrap_err();
+            assert!(err.contains("nested more than 100 deep"), "{err}");
+            let braces = format!("{}x{}", "{".repeat(600), "}".repeat(600));
+            assert!(k.render_one(&braces, true).is_err());
+            let long = "x+".repeat(75_000);
+            let err = k.render_one(&long, false).unwrap_err();
+            assert!(err.contains("150000 bytes not rendered"), "{err}");
+            // Nesting within the limit renders, even when asked from a thread with a small
+            // stack (QuickJS has its own, smaller limit and says "stack overflow").
+            let (d, open) = match k.engine() {
+                MathEngine::KatexRs => (100, "\\sqrt{"),
+                MathEngine::Katex => (80, "{"),
+            };
+            let ok = format!("{}x{}", open.repeat(d), "}".repeat(d));
+            let on_small_stack = std::thread::Builder::new()
+                .stack_size(256 << 10)
+                .spawn({
+                    let k = k.clone();
+                    move || k.render_one(&ok, false)
+                })
+                .unwrap()
+                .join()
+                .unwrap();
+            assert!(on_small_stack.is_ok(), "{on_small_stack:?}");
+            // Macros nest deeper than the source shows; KaTeX stops them, and the stack holds.
+            assert!(k.render_one("\\def\\a{\\sqrt{\\a}}\\a", false).is_err());
+        }
     }
 }

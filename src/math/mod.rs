@@ -9,6 +9,7 @@ pub mod engine;
 mod katex_js;
 #[cfg(feature = "katex-rs")]
 mod katex_rs;
+pub mod limits;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -129,15 +130,49 @@ pub fn prepare(
             let (url, sri) = cdn_css(config.math_engine);
             build.notes.push(format!(
                 "KaTeX {version} stylesheet and fonts not found, so pages with math link them \
-                 from {url}; to self-host them, run `npm ci` in {} (package.json pins katex \
-                 {version}) or set [math] katex_dist in sitegen.toml",
-                root.display(),
+                 from {url}; to self-host them, {}, or set [math] katex_dist in sitegen.toml",
+                self_host_advice(root, config.math_engine),
             ));
             build.css = Some(url);
             build.css_integrity = Some(sri.to_owned());
         }
     }
     Ok(build)
+}
+
+/// The npm command that installs an engine's KaTeX assets into `root/node_modules`: `npm ci`
+/// only where a package.json pins them (with its lock file), else the install that pins them.
+fn self_host_advice(root: &Path, engine: MathEngine) -> String {
+    let folder = if root == Path::new(".") {
+        "this folder".to_owned()
+    } else {
+        root.display().to_string()
+    };
+    let package = npm_package(engine);
+    let version = engine.katex_version();
+    let manifest = std::fs::read_to_string(root.join("package.json")).unwrap_or_default();
+    // A dependency is a `"name":` key; good enough without a JSON parser for this one hint.
+    if manifest.contains(&format!("\"{package}\":"))
+        || manifest.contains(&format!("\"{package}\" :"))
+    {
+        let command = if root.join("package-lock.json").is_file() {
+            "npm ci"
+        } else {
+            "npm install"
+        };
+        return format!("run `{command}` in {folder} (its package.json pins {package})");
+    }
+    let spec = if package == "katex" {
+        format!("katex@{version}")
+    } else {
+        format!("{package}@npm:katex@{version}")
+    };
+    let what = if manifest.is_empty() {
+        "creates a package.json pinning it; `sitegen init` gives new sites one"
+    } else {
+        "adds it to package.json"
+    };
+    format!("run `npm install --save-exact {spec}` in {folder} ({what})")
 }
 
 /// A usable KaTeX dist folder: its stylesheet and font files.
@@ -269,5 +304,31 @@ mod tests {
             copies.keys().collect::<Vec<_>>(),
             ["katex/fonts/KaTeX_Main-Regular.ttf", "katex/katex.min.css"]
         );
+    }
+
+    #[test]
+    fn self_host_advice_works_in_the_folder_it_names() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let advice = |engine| self_host_advice(root, engine);
+        assert!(
+            advice(MathEngine::Katex).contains("`npm install --save-exact katex@0.16.4` in"),
+            "{}",
+            advice(MathEngine::Katex)
+        );
+        assert!(
+            advice(MathEngine::KatexRs)
+                .contains("`npm install --save-exact katex-0.18.5@npm:katex@0.18.5`")
+        );
+        std::fs::write(
+            root.join("package.json"),
+            r#"{"dependencies": {"katex": "0.16.4"}}"#,
+        )
+        .unwrap();
+        assert!(advice(MathEngine::Katex).starts_with("run `npm install` in"));
+        assert!(advice(MathEngine::KatexRs).contains("adds it to package.json"));
+        std::fs::write(root.join("package-lock.json"), "{}").unwrap();
+        assert!(advice(MathEngine::Katex).starts_with("run `npm ci` in"));
+        assert!(self_host_advice(Path::new("."), MathEngine::Katex).contains(" in this folder "));
     }
 }

@@ -89,7 +89,7 @@ impl PageRenderer<'_> {
             .map_err(|e| template_error(template, &e))?;
         Ok(OutputFile {
             path: route.file(),
-            contents: text.into_bytes(),
+            contents: without_forbidden_chars(text).into_bytes(),
         })
     }
 
@@ -129,7 +129,39 @@ impl PageRenderer<'_> {
             .map_err(|e| template_error(template, &e))?;
         Ok(OutputFile {
             path: route.file(),
-            contents: html.into_bytes(),
+            contents: without_forbidden_chars(html).into_bytes(),
         })
+    }
+}
+
+/// Whether XML 1.0 forbids `c` or HTML reads it as a parse error: C0 controls other than tab,
+/// line feed and carriage return (a form feed or U+0002 pasted from a PDF), DEL and the C1
+/// controls, and the noncharacters.
+fn is_forbidden(c: char) -> bool {
+    let n = u32::from(c);
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || (0xFDD0..=0xFDEF).contains(&n)
+        || n & 0xFFFE == 0xFFFE
+}
+
+/// `text` without the characters that would make a feed ill-formed XML or a page invalid HTML.
+/// They carry no meaning in either, and escaping cannot help (XML 1.0 has no reference for
+/// them), so they are dropped from every page and feed, whatever field or template they came
+/// from.
+fn without_forbidden_chars(text: String) -> String {
+    if text.contains(is_forbidden) {
+        text.replace(is_forbidden, "")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn forbidden_characters_are_dropped() {
+        let text =
+            "a\u{c}b\u{2}c\td\ne\rf\u{7f}\u{85}g\u{fffe}\u{ffff}\u{fdd0}\u{1fffe}h é 中".to_owned();
+        assert_eq!(super::without_forbidden_chars(text), "abc\td\ne\rfgh é 中");
     }
 }
