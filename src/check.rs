@@ -33,7 +33,10 @@ impl SiteIndex {
                 let html = String::from_utf8_lossy(&f.contents);
                 (
                     f.path.clone(),
-                    attribute_values(&html, "id").map(|(_, v)| v).collect(),
+                    attribute_values(&html, &["id"])
+                        .into_iter()
+                        .map(|(_, v)| v)
+                        .collect(),
                 )
             })
             .collect();
@@ -143,26 +146,65 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `name="value"` attributes in generated HTML (always double-quoted there), with the byte
-/// offset of each, values unescaped.
-fn attribute_values<'a>(
-    html: &'a str,
-    name: &'a str,
-) -> impl Iterator<Item = (usize, String)> + 'a {
-    let needle = format!(" {name}=\"");
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        let start = pos + html[pos..].find(&needle)? + needle.len();
-        let end = start + html[start..].find('"')?;
-        pos = end;
-        let value = html[start..end]
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&");
-        Some((start, value))
-    })
+/// Every value of the attributes `names` in `html`, with the byte offset of its tag, read by an
+/// HTML tokenizer: single-quoted, unquoted and entity-escaped values count like double-quoted
+/// ones.
+fn attribute_values(html: &str, names: &[&str]) -> Vec<(usize, String)> {
+    let mut emitter = html5gum::DefaultEmitter::<usize>::new_with_span();
+    // So the text of `<script>`, `<style>` and `<textarea>` is not read as tags.
+    emitter.naively_switch_states(true);
+    let mut found = Vec::new();
+    for token in html5gum::Tokenizer::new_with_emitter(html, emitter).flatten() {
+        if let html5gum::Token::StartTag(tag) = token {
+            for (name, value) in &tag.attributes {
+                if names.iter().any(|n| n.as_bytes() == name.as_slice()) {
+                    let value = String::from_utf8_lossy(value.as_slice()).into_owned();
+                    found.push((tag.span.start, value));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The links a summary writes: markdown links and images as the page will carry them, and
+/// `href`/`src` of its raw HTML, each with its byte offset in the summary and what it is.
+fn summary_links(markdown: &str, base_path: &str) -> Vec<(usize, String, &'static str)> {
+    let mut links = Vec::new();
+    // Raw HTML arrives line by line: a block is tokenized whole, from its first byte.
+    let mut block: Option<(usize, String)> = None;
+    // Raw HTML links are rebased like markdown ones (`markdown::links`).
+    let html_links = |at: usize, html: &str, links: &mut Vec<_>| {
+        for (offset, link) in attribute_values(html, &["href", "src"]) {
+            let link = crate::markdown::site_link(link.into(), base_path).to_string();
+            links.push((at + offset, link, "link"));
+        }
+    };
+    for (event, range) in Parser::new_ext(markdown, crate::markdown::options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let dest = crate::markdown::site_link(dest_url, base_path);
+                links.push((range.start, dest.to_string(), "link"));
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                let dest = crate::markdown::site_link(dest_url, base_path);
+                links.push((range.start, dest.to_string(), "image"));
+            }
+            Event::Start(Tag::HtmlBlock) => block = Some((range.start, String::new())),
+            Event::Html(html) => match &mut block {
+                Some((_, text)) => text.push_str(&html),
+                None => html_links(range.start, &html, &mut links),
+            },
+            Event::End(pulldown_cmark::TagEnd::HtmlBlock) => {
+                if let Some((at, text)) = block.take() {
+                    html_links(at, &text, &mut links);
+                }
+            }
+            Event::InlineHtml(html) => html_links(range.start, &html, &mut links),
+            _ => {}
+        }
+    }
+    links
 }
 
 /// Checks every link of the rendered site. Links from summaries are reported in their paper
@@ -176,23 +218,16 @@ pub fn check_links(lib: &Library, config: &Config, site: &SiteOutput) -> Vec<Dia
         let page_url = config.url(&format!("papers/{}/", paper.slug));
         let page_file = format!("papers/{}/index.html", paper.slug);
         for (offset, text) in paper.summaries() {
-            for (event, range) in
-                Parser::new_ext(text, crate::markdown::options()).into_offset_iter()
-            {
-                let (dest, what) = match &event {
-                    Event::Start(Tag::Link { dest_url, .. }) => (dest_url, "link"),
-                    Event::Start(Tag::Image { dest_url, .. }) => (dest_url, "image"),
-                    _ => continue,
-                };
-                from_markdown.insert((page_file.clone(), dest.to_string()));
-                if let Some(problem) = index.problem(&page_url, dest) {
+            for (at, dest, what) in summary_links(text, config.base_path()) {
+                if let Some(problem) = index.problem(&page_url, &dest) {
                     diags.push(Diagnostic::error(
                         &paper.source.path,
                         &paper.source.text,
-                        offset + range.start,
+                        offset + at,
                         format!("broken {what}: {problem}"),
                     ));
                 }
+                from_markdown.insert((page_file.clone(), dest));
             }
         }
     }
@@ -200,20 +235,18 @@ pub fn check_links(lib: &Library, config: &Config, site: &SiteOutput) -> Vec<Dia
     for file in site.files.iter().filter(|f| f.path.ends_with(".html")) {
         let html = String::from_utf8_lossy(&file.contents);
         let page_url = config.url(file.path.strip_suffix("index.html").unwrap_or(&file.path));
-        for attr in ["href", "src"] {
-            for (at, link) in attribute_values(&html, attr) {
-                if from_markdown.contains(&(file.path.clone(), link.clone())) {
-                    continue;
-                }
-                if let Some(problem) = index.problem(&page_url, &link) {
-                    let path = Path::new("public").join(&file.path);
-                    diags.push(Diagnostic::error(
-                        &path,
-                        &html,
-                        at,
-                        format!("broken link: {problem}"),
-                    ));
-                }
+        for (at, link) in attribute_values(&html, &["href", "src"]) {
+            if from_markdown.contains(&(file.path.clone(), link.clone())) {
+                continue;
+            }
+            if let Some(problem) = index.problem(&page_url, &link) {
+                let path = Path::new("public").join(&file.path);
+                diags.push(Diagnostic::error(
+                    &path,
+                    &html,
+                    at,
+                    format!("broken link: {problem}"),
+                ));
             }
         }
     }
@@ -242,10 +275,30 @@ mod tests {
     }
 
     #[test]
-    fn finds_attributes() {
-        let html = r#"<a href="/a/?x=1&amp;y=2" id="top"><img src="i.png">"#;
-        let hrefs: Vec<String> = attribute_values(html, "href").map(|(_, v)| v).collect();
-        assert_eq!(hrefs, ["/a/?x=1&y=2"]);
-        assert_eq!(attribute_values(html, "id").count(), 1);
+    fn finds_attributes_however_quoted() {
+        let html = "<a href=\"/a/?x=1&amp;y=2\" id=top><img src='i.png'><p>src=\"no\"</p>\
+                    <script>var s = '<img src=\"js.png\">';</script>";
+        let links = attribute_values(html, &["href", "src"]);
+        let values: Vec<&str> = links.iter().map(|(_, v)| v.as_str()).collect();
+        assert_eq!(values, ["/a/?x=1&y=2", "i.png"]);
+        assert_eq!(links[1].0, html.find("<img").unwrap());
+        assert_eq!(attribute_values(html, &["id"]), [(0, "top".to_owned())]);
+    }
+
+    #[test]
+    fn summary_links_cover_raw_html_and_get_the_base_path() {
+        let md = "[a](/papers/b/) ![f](/images/f.png) <img src='/x.png'>\n\n<div>\n<a href=y.html>y</a>\n</div>\n";
+        let links = summary_links(md, "/r/");
+        let values: Vec<(&str, &str)> = links.iter().map(|(_, l, w)| (l.as_str(), *w)).collect();
+        assert_eq!(
+            values,
+            [
+                ("/r/papers/b/", "link"),
+                ("/r/images/f.png", "image"),
+                ("/r/x.png", "link"),
+                ("y.html", "link")
+            ]
+        );
+        assert_eq!(links[3].0, md.find("<a href").unwrap());
     }
 }

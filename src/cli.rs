@@ -137,4 +137,13 @@ pub struct CheckArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Check the site as built with this `base_url` (e.g. https://user.github.io/reading-list/).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Include papers marked `draft = true`.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Override `[math] engine` of sitegen.toml.
+    #[arg(long, value_enum)]
+    pub math_engine: Option<MathEngine>,
 }

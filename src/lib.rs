@@ -244,7 +244,7 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
         .par_iter()
         .map(|p| {
             p.summaries()
-                .map(|(_, text)| markdown::analyze_cached(text, &store))
+                .map(|(_, text)| markdown::analyze_cached(text, config.math_brackets, &store))
                 .collect()
         })
         .collect();
@@ -263,23 +263,15 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
         },
         cites: None,
         raw_html: config.raw_html,
+        brackets: config.math_brackets,
+        base_path: config.base_path(),
     };
     let assets = render::Assets {
         math_css: math.css.clone(),
         math_css_integrity: math.css_integrity.clone(),
     };
-    // Everything every page shares: a change here renders every page again.
-    let global = blake3::hash(
-        format!(
-            "{} {config:?} {:?} {:?} {:?}",
-            env!("CARGO_PKG_VERSION"),
-            sources.templates,
-            assets.math_css,
-            assets.math_css_integrity
-        )
-        .as_bytes(),
-    );
-    let mut deps = render::deps::DepMap::new(&lib, global.as_bytes());
+    let global = fingerprint(&config, &sources.templates, &assets);
+    let mut deps = render::deps::DepMap::new(&lib, &global);
     sink.plan(&deps);
     let report = render::render_site(&lib, &analyses, &config, &tera, &md, &assets, sink)?;
     timings.lap("pages", &mut clock);
@@ -287,13 +279,7 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
     let mut render_diags = report.diagnostics;
     diagnostics.append(&mut render_diags);
     let pages = report.pages;
-    sink.put(render::library_bib(&lib))?;
-    sink.put(generated("style.css", include_str!("../static/style.css")))?;
-    sink.put(generated("highlight.css", &markdown::Highlighter::css()))?;
-    sink.put(generated(output::NOJEKYLL, ""))?;
-    if let Some(cname) = &config.cname {
-        sink.put(generated("CNAME", &format!("{cname}\n")))?;
-    }
+    put_site_files(sink, &lib, &config)?;
 
     if opts.strict {
         for d in &mut diagnostics {
@@ -319,6 +305,37 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
         deps,
         timings,
     })
+}
+
+/// Everything every page shares: a change here renders every page again.
+fn fingerprint(
+    config: &Config,
+    templates: &std::collections::BTreeMap<String, String>,
+    assets: &render::Assets,
+) -> [u8; 32] {
+    let text = format!(
+        "{} {config:?} {templates:?} {:?} {:?}",
+        env!("CARGO_PKG_VERSION"),
+        assets.math_css,
+        assets.math_css_integrity
+    );
+    *blake3::hash(text.as_bytes()).as_bytes()
+}
+
+/// The files of every site besides its pages: the bibliography, stylesheets, markers.
+fn put_site_files(
+    sink: &dyn render::Sink,
+    lib: &index::Library,
+    config: &Config,
+) -> Result<(), Error> {
+    sink.put(render::library_bib(lib))?;
+    sink.put(generated("style.css", include_str!("../static/style.css")))?;
+    sink.put(generated("highlight.css", &markdown::Highlighter::css()))?;
+    sink.put(generated(output::NOJEKYLL, ""))?;
+    if let Some(cname) = &config.cname {
+        sink.put(generated("CNAME", &format!("{cname}\n")))?;
+    }
+    Ok(())
 }
 
 fn generated(path: &str, text: &str) -> OutputFile {

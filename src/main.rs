@@ -99,6 +99,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let opts = BuildOptions {
                 root: args.root.root,
                 strict: args.strict,
+                base_url: args.base_url,
+                drafts: args.drafts,
+                math_engine: args.math_engine,
                 ..BuildOptions::default()
             };
             let Some(report) = print_findings(sitegen::check(&opts))? else {
@@ -186,6 +189,7 @@ fn new(args: sitegen::cli::NewArgs) -> anyhow::Result<ExitCode> {
         key: None,
         aliases: Vec::new(),
         url,
+        slug: None,
         draft: false,
     };
     match sitegen::scaffold::new_paper(&args.root.root, &front) {

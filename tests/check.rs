@@ -31,7 +31,7 @@ fn cli_exit_codes() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("content/papers/linking.md:10:9:"))
-        .stdout(predicate::str::contains("4 errors"));
+        .stdout(predicate::str::contains("3 errors"));
     Command::cargo_bin("sitegen")
         .unwrap()
         .args(["check", "--root"])
@@ -99,6 +99,8 @@ fn new_paper_then_build_shows_it_everywhere() {
             "Attention is all you need!",
             "--author",
             "X, Y",
+            "--year",
+            "2017",
             "--root",
         ])
         .arg(site.path())
@@ -107,7 +109,7 @@ fn new_paper_then_build_shows_it_everywhere() {
         .stderr(predicate::str::contains("already exists"));
     Command::cargo_bin("sitegen")
         .unwrap()
-        .args(["new", "???", "--author", "X, Y", "--root"])
+        .args(["new", "???", "--author", "X, Y", "--year", "2017", "--root"])
         .arg(site.path())
         .assert()
         .code(1)

@@ -82,7 +82,7 @@ fn cli_exit_codes_and_messages() {
             "content/papers/unknown-field.md:5:1: error: front matter: unknown field `venu`",
         ))
         .stderr(predicate::str::contains("5 | venu = \"ICML\""))
-        .stderr(predicate::str::contains("build failed; 11 errors"));
+        .stderr(predicate::str::contains("build failed; 10 errors"));
 
     let good = copy_fixture("good");
     Command::cargo_bin("sitegen")

@@ -57,6 +57,12 @@ fn init_new_build_check_shows_the_new_paper_on_the_index() {
         paper.contains("url = \"https://arxiv.org/abs/1706.03762\""),
         "{paper}"
     );
+    // The user writes the summary (an empty one is a warning, and --strict below would fail).
+    std::fs::write(
+        site.join("content/papers/attention-is-all-you-need.md"),
+        format!("{paper}Attention alone, no recurrence: $O(n^2)$ per layer.\n"),
+    )
+    .unwrap();
 
     sitegen()
         .args(["build", "--root", site.to_str().unwrap()])

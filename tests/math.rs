@@ -132,7 +132,7 @@ fn math_renders_with_katex_and_a_local_stylesheet() {
     assert!(report.notes.is_empty(), "{:?}", report.notes);
     assert_eq!((report.math_rendered, report.math_cached), (5, 0));
 
-    let html = page(&out, "papers/trust-region-policy-optimization/index.html");
+    let html = page(&out, "papers/trpo/index.html");
     let inline = html.select(&sel(".katex")).count();
     let display = html.select(&sel(".katex-display")).count();
     assert_eq!((inline, display), (5, 2), "every span is rendered");
@@ -167,7 +167,7 @@ fn math_renders_with_katex_and_a_local_stylesheet() {
         Some("/list/katex/katex.min.css")
     );
     assert_eq!(links[0].value().attr("integrity"), None);
-    for plain in ["papers/a-paper-without-math/index.html", "index.html"] {
+    for plain in ["papers/plain/index.html", "index.html"] {
         assert!(math_links(&page(&out, plain)).is_empty(), "{plain}");
     }
     let css = std::fs::read_to_string(out.join("katex/katex.min.css")).unwrap();
@@ -225,7 +225,7 @@ fn rebuild_uses_the_cache_and_is_byte_identical() {
     std::fs::write(&paper, text + "\nNow $e^{i\\pi}$.\n").unwrap();
     let more = build(&root, &out);
     assert_eq!((more.math_rendered, more.math_cached), (1, 5));
-    let html = page(&out, "papers/a-paper-without-math/index.html");
+    let html = page(&out, "papers/plain/index.html");
     assert_eq!(math_links(&html).len(), 1);
 }
 
@@ -250,7 +250,7 @@ fn without_local_assets_pages_link_the_pinned_cdn_with_one_warning() {
     );
     let cdn = "https://cdn.jsdelivr.net/npm/katex@0.16.4/dist/katex.min.css";
     assert!(report.notes[0].contains(cdn));
-    let html = page(&out, "papers/trust-region-policy-optimization/index.html");
+    let html = page(&out, "papers/trpo/index.html");
     let links = math_links(&html);
     assert_eq!(links.len(), 1);
     let link = links[0].value();
@@ -274,7 +274,7 @@ fn broken_math_is_a_positioned_warning_and_shows_its_source() {
     assert!(report.written, "warnings do not stop the build");
     let diags: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
     insta::assert_snapshot!(diags.join("\n\n"));
-    let html = page(&out, "papers/broken-math/index.html");
+    let html = page(&out, "papers/broken/index.html");
     let errors: Vec<String> = html
         .select(&sel(".math-error"))
         .map(|e| e.text().collect())
@@ -343,7 +343,7 @@ fn node_modules_of_the_root_is_found_without_configuration() {
     let out = tmp.path().join("public");
     let report = build(&root, &out);
     assert!(report.notes.is_empty(), "{:?}", report.notes);
-    let html = page(&out, "papers/trust-region-policy-optimization/index.html");
+    let html = page(&out, "papers/trpo/index.html");
     assert_eq!(
         math_links(&html)[0].value().attr("href"),
         Some("/list/katex/katex.min.css")

@@ -335,7 +335,7 @@ fn adding_and_removing_papers() {
     .unwrap();
     events.wait_reload();
     let home = site.wait_for("/", "the new paper", |r| r.body.contains("A Fresh Paper"));
-    let link = paper_link(&home.body, "a-fresh-paper");
+    let link = paper_link(&home.body, "fresh-paper");
     assert_eq!(site.get(&link).status, 200);
 
     let wavenet = paper_link(&home.body, "wavenet");
@@ -348,8 +348,10 @@ fn adding_and_removing_papers() {
     .unwrap();
     events.wait_reload();
     site.wait_for(&wavenet, "the deleted paper to go", |r| r.status == 404);
-    // Renaming the file keeps the paper (its page comes from its title).
-    site.wait_for(&link, "the renamed paper", |r| r.status == 200);
+    // Renaming the file moves the paper: its URL is the file's name.
+    site.wait_for(&link, "the old URL to go", |r| r.status == 404);
+    let renamed = link.replace("fresh-paper", "renamed");
+    site.wait_for(&renamed, "the renamed paper", |r| r.status == 200);
 }
 
 #[test]

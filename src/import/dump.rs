@@ -195,6 +195,7 @@ fn parse_entry(lines: &[Line]) -> Result<(Entry, usize), Problem> {
             key: Some(key),
             aliases: Vec::new(),
             url: None,
+            slug: None,
             draft: false,
         },
         summary: summary.to_owned(),

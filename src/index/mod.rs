@@ -15,7 +15,7 @@ pub mod taxonomy;
 
 pub use citations::{Resolution, dblp_url};
 use names::fold;
-pub use names::{Name, derive_key, slugify};
+pub use names::{Name, derive_key, key_suffix, slugify};
 pub use taxonomy::{Author, Term};
 use taxonomy::{group_authors, group_terms, term_identity};
 
@@ -174,6 +174,32 @@ impl Paper {
     }
 }
 
+/// A warning when YAML split "Last, First" names into one-word people.
+fn yaml_authors_problem(source: &SourcePaper) -> Option<Diagnostic> {
+    let is_yaml = source
+        .text
+        .trim_start_matches('\u{feff}')
+        .starts_with("---");
+    let at = source.field_offset("authors");
+    let line = source.text.get(at..)?.lines().next()?;
+    let fix = names::yaml_split_authors(&source.front.authors, line).filter(|_| is_yaml)?;
+    Some(Diagnostic::warning(&source.path, &source.text, at, fix))
+}
+
+/// The URL slug a paper gets from its file name (`content/papers/attention.md` → `attention`),
+/// unique by construction; the title's when the name has no letter or digit.
+fn file_slug(source: &SourcePaper) -> String {
+    let stem = source
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy())
+        .unwrap_or_default();
+    [slugify(&stem), slugify(&source.front.title)]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .unwrap_or_else(|| "paper".to_owned())
+}
+
 struct Pending {
     source: SourcePaper,
     key: String,
@@ -204,7 +230,12 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
                 .key
                 .clone()
                 .unwrap_or_else(|| derive_key(&names, source.front.year));
-            let slug = slugify(&source.front.title);
+            let slug = source
+                .front
+                .slug
+                .clone()
+                .unwrap_or_else(|| file_slug(&source));
+            diags.extend(yaml_authors_problem(&source));
             Pending {
                 source,
                 key,
@@ -230,10 +261,14 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
         if idxs.len() < 2 && !explicit.contains(&key) {
             continue;
         }
-        for (n, &i) in idxs.iter().enumerate() {
-            let suffix = char::from(b'a' + (n % 26) as u8);
+        // Suffixes that an explicit key already holds are passed over.
+        let mut suffixed = (0..).map(|n| format!("{key}{}", key_suffix(n)));
+        for &i in &idxs {
             let p = &mut pending[i];
-            p.key = format!("{key}{suffix}");
+            p.key = suffixed
+                .by_ref()
+                .find(|k| !explicit.contains(k))
+                .unwrap_or_default();
             diags.push(Diagnostic::warning(
                 &p.source.path,
                 &p.source.text,
@@ -249,7 +284,26 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
     let mut kept: Vec<Pending> = Vec::new();
     let mut keys: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
     let mut slugs: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
-    for p in pending {
+    // Explicit slugs claim their URL first; one taken by another file's name moves that file.
+    pending.sort_by_key(|p| p.front().slug.is_none());
+    for mut p in pending {
+        if p.front().slug.is_none() && slugs.contains_key(&p.slug) {
+            let base = p.slug.clone();
+            let free = (2..)
+                .map(|n| format!("{base}-{n}"))
+                .find(|s| !slugs.contains_key(s))
+                .unwrap_or(base.clone());
+            diags.push(Diagnostic::warning(
+                &p.source.path,
+                &p.source.text,
+                0,
+                format!(
+                    "the URL `{base}` from this file's name is taken by {}; this paper is at `{free}` (set `slug` to choose)",
+                    slugs.get(&base).map_or(String::new(), |f| f.display().to_string())
+                ),
+            ));
+            p.slug = free;
+        }
         let mut bad = false;
         if let Some(first) = keys.get(&p.key) {
             diags.push(Diagnostic::error(
@@ -264,21 +318,25 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
             ));
             bad = true;
         }
-        if p.slug.is_empty() {
+        if p.front().slug.is_some() && p.slug.len() > names::MAX_SLUG {
             diags.push(Diagnostic::error(
                 &p.source.path,
                 &p.source.text,
-                p.source.field_offset("title"),
-                "the title gives an empty slug: it needs at least one letter or digit",
+                p.source.field_offset("slug"),
+                format!(
+                    "`slug` is {} bytes long; the limit is {} (slugs name files and folders)",
+                    p.slug.len(),
+                    names::MAX_SLUG
+                ),
             ));
             bad = true;
-        } else if let Some(first) = slugs.get(&p.slug) {
+        } else if let Some(first) = slugs.get(&p.slug).filter(|_| p.front().slug.is_some()) {
             diags.push(Diagnostic::error(
                 &p.source.path,
                 &p.source.text,
-                p.source.field_offset("title"),
+                p.source.field_offset("slug"),
                 format!(
-                    "duplicate slug `{}`: {} has a title with the same URL",
+                    "duplicate slug `{}`: {} has the same URL; choose another `slug`",
                     p.slug,
                     first.display()
                 ),
@@ -398,19 +456,66 @@ pub(super) mod tests {
                 "d.md",
                 "title = \"D\"\nauthors = [\"Q, R\"]\nyear = 2015\nkey = \"K\"",
             ),
-            paper("e.md", "title = \"a!\"\nauthors = [\"Q, R\"]\nyear = 2011"),
+            paper(
+                "e.md",
+                "title = \"E\"\nauthors = [\"Q, R\"]\nyear = 2011\nslug = \"a\"",
+            ),
+            paper(
+                "f.md",
+                "title = \"F\"\nauthors = [\"S, T\"]\nyear = 2011\nslug = \"a\"",
+            ),
+            paper(
+                "sub/b.md",
+                "title = \"A\"\nauthors = [\"U, V\"]\nyear = 2011",
+            ),
+            paper(
+                "g.md",
+                &format!(
+                    "title = \"G\"\nauthors = [\"W, X\"]\nyear = 2011\nslug = \"{}\"",
+                    "g".repeat(101)
+                ),
+            ),
         ]);
         let keys: Vec<&str> = lib.papers.iter().map(|p| p.key.as_str()).collect();
-        assert_eq!(keys, ["X15a", "X15b", "K"]);
+        assert_eq!(keys, ["Q11", "X15a", "X15b", "U11", "K"]);
+        let slugs: Vec<&str> = lib.papers.iter().map(|p| p.slug.as_str()).collect();
+        // e.md claims `a`, so a.md moves to `a-2`; two files named b.md share a name.
+        assert_eq!(slugs, ["a", "a-2", "b", "b-2", "c"]);
         let msgs: Vec<String> = diags
             .iter()
             .map(|d| format!("{}:{} {}", d.path.display(), d.line, d.message))
             .collect();
-        assert_eq!(msgs.len(), 4, "{msgs:#?}");
-        assert!(msgs[2].starts_with("d.md:5 duplicate key `K`"), "{msgs:#?}");
-        assert!(
-            msgs[3].starts_with("e.md:2 duplicate slug `a`"),
-            "{msgs:#?}"
-        );
+        assert_eq!(msgs.len(), 7, "{msgs:#?}");
+        for expected in [
+            "f.md:5 duplicate slug `a`: e.md",
+            "g.md:5 `slug` is 101 bytes long; the limit is 100",
+            "a.md:1 the URL `a` from this file's name is taken by e.md",
+            "d.md:5 duplicate key `K`",
+            "sub/b.md:1 the URL `b`",
+        ] {
+            assert!(
+                msgs.iter().any(|m| m.starts_with(expected)),
+                "{expected}: {msgs:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn derived_key_suffixes_do_not_wrap_or_take_explicit_keys() {
+        let mut many: Vec<SourcePaper> = (0..28)
+            .map(|i| {
+                let front = format!("title = \"P{i}\"\nauthors = [\"Wang, L\"]\nyear = 2015");
+                paper(&format!("p{i:02}.md"), &front)
+            })
+            .collect();
+        many.push(paper(
+            "x.md",
+            "title = \"X\"\nauthors = [\"Q, R\"]\nyear = 2015\nkey = \"Wang15b\"",
+        ));
+        let (lib, diags) = Library::build(many);
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
+        let keys: BTreeSet<&str> = lib.papers.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys.len(), 29, "no suffix wraps or clashes with `Wang15b`");
+        assert!(keys.contains("Wang15ac") && !keys.contains("Wang15ad"));
     }
 }

@@ -47,6 +47,13 @@ impl Name {
         }
     }
 
+    /// Whether given names and surname start with a capital (particles aside): "Kaiming He",
+    /// not "kaiming He".
+    pub fn is_capitalized(&self) -> bool {
+        let capital = |w: &str| !w.chars().next().is_some_and(char::is_lowercase);
+        self.first.split([' ', '-']).all(capital) && capital(self.surname())
+    }
+
     /// "Last, First", as BibTeX and front matter write a person.
     pub fn bibtex(&self) -> String {
         if self.first.is_empty() {
@@ -137,6 +144,47 @@ pub fn derive_key(authors: &[Name], year: i32) -> String {
     key
 }
 
+/// The fix for a YAML author list that YAML itself split: `authors: [Smith, Adam]` is two
+/// people to YAML, though it reads as one "Last, First" name. Only an unquoted flow list
+/// (`[…]` on the `authors` line) of an even number of one-word names is suspect.
+pub(crate) fn yaml_split_authors(authors: &[String], authors_line: &str) -> Option<String> {
+    let one_word = |a: &String| !a.is_empty() && !a.contains(char::is_whitespace);
+    let suspect = authors_line.contains('[')
+        && !authors_line.contains(['"', '\''])
+        && authors.len() >= 2
+        && authors.len().is_multiple_of(2)
+        && authors.iter().all(one_word);
+    if !suspect {
+        return None;
+    }
+    let pairs: Vec<String> = authors
+        .chunks(2)
+        .map(|pair| format!("\"{}, {}\"", pair[0], pair[1]))
+        .collect();
+    Some(format!(
+        "YAML reads `authors` as {} people ({}); if they are {} \"Last, First\" names, quote \
+         each one: `authors: [{}]`",
+        authors.len(),
+        authors.join("; "),
+        pairs.len(),
+        pairs.join(", ")
+    ))
+}
+
+/// The suffix that tells apart the `n`th (0-based) of several papers deriving one key: `a` … `z`,
+/// then `aa`, `ab`, … (never wrapping back to `a`).
+pub fn key_suffix(n: usize) -> String {
+    let mut out = Vec::new();
+    let mut n = n + 1;
+    while n > 0 {
+        n -= 1;
+        out.push(b'a' + (n % 26) as u8);
+        n /= 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +268,14 @@ mod tests {
         );
         assert_eq!(slugify("Schrödinger's  Cat!"), "schrodinger-s-cat");
         assert_eq!(slugify("?!"), "");
+        let suffixes: Vec<String> = [0, 1, 25, 26, 27, 51, 52, 701, 702]
+            .into_iter()
+            .map(key_suffix)
+            .collect();
+        assert_eq!(
+            suffixes,
+            ["a", "b", "z", "aa", "ab", "az", "ba", "zz", "aaa"]
+        );
         let long = slugify(&"Long words ".repeat(30));
         assert!(
             long.len() <= MAX_SLUG && long.starts_with("long-words-long"),
@@ -228,5 +284,32 @@ mod tests {
         assert_eq!(long, slugify(&"Long words ".repeat(30)), "stable");
         assert_ne!(long, slugify(&"Long words ".repeat(31)));
         assert!(slugify(&"中".repeat(200)).len() <= MAX_SLUG);
+    }
+
+    #[test]
+    fn yaml_lists_of_one_word_names_read_as_pairs() {
+        let authors = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let fix = yaml_split_authors(&authors(&["Smith", "Adam"]), "authors: [Smith, Adam]");
+        assert_eq!(
+            fix.as_deref(),
+            Some(
+                "YAML reads `authors` as 2 people (Smith; Adam); if they are 1 \"Last, First\" \
+                 names, quote each one: `authors: [\"Smith, Adam\"]`"
+            )
+        );
+        for (list, line) in [
+            (&["Smith", "Adam"][..], "authors: [\"Smith\", \"Adam\"]"),
+            (
+                &["Smith", "Adam", "Jones"][..],
+                "authors: [Smith, Adam, Jones]",
+            ),
+            (
+                &["Adam Smith", "Bob Jones"][..],
+                "authors: [Adam Smith, Bob Jones]",
+            ),
+            (&["Smith", "Adam"][..], "authors:"),
+        ] {
+            assert_eq!(yaml_split_authors(&authors(list), line), None, "{line}");
+        }
     }
 }

@@ -71,22 +71,33 @@ impl Library {
         out
     }
 }
-/// One `Author` per identity; the shown form is the most accented spelling (first seen on a tie);
+/// One `Author` per identity; the shown form is the most accented spelling, then one written
+/// with capitals ("Kaiming He" over "kaiming He"), then the most frequent (first seen on a tie);
 /// different people whose names slug alike get `-2`, `-3` suffixes in identity order.
 pub(super) fn group_authors(papers: &[Pending]) -> (Vec<Author>, BTreeMap<String, usize>) {
-    let mut spellings: BTreeMap<String, Name> = BTreeMap::new();
+    // Identity → its spellings with how often each is written, in first-seen order.
+    let mut written: BTreeMap<String, Vec<(Name, usize)>> = BTreeMap::new();
     for p in papers {
         for name in &p.names {
-            let id = name.identity();
-            let accents = |n: &Name| n.display().chars().filter(|c| !c.is_ascii()).count();
-            match spellings.get(&id) {
-                Some(seen) if accents(seen) >= accents(name) => {}
-                _ => {
-                    spellings.insert(id, name.clone());
-                }
+            let seen = written.entry(name.identity()).or_default();
+            match seen.iter_mut().find(|(n, _)| n == name) {
+                Some((_, count)) => *count += 1,
+                None => seen.push((name.clone(), 1)),
             }
         }
     }
+    let accents = |n: &Name| n.display().chars().filter(|c| !c.is_ascii()).count();
+    let spellings: BTreeMap<String, Name> = written
+        .into_iter()
+        .filter_map(|(id, seen)| {
+            // `max_by_key` keeps the last of equals: reverse so the first seen wins ties.
+            let best = seen
+                .into_iter()
+                .rev()
+                .max_by_key(|(n, count)| (accents(n), n.is_capitalized(), *count))?;
+            Some((id, best.0))
+        })
+        .collect();
     let mut used: BTreeMap<String, usize> = BTreeMap::new();
     let mut authors: Vec<(String, Author)> = spellings
         .into_iter()

@@ -58,6 +58,10 @@ pub struct RawMath {
     /// Which renderer turns TeX into HTML.
     #[serde(default)]
     pub engine: MathEngine,
+    /// Whether `\(…\)` and `\[…\]` delimit math too. Off by default: in CommonMark `\[` is an
+    /// escaped bracket (`Memory \[LSTM\] network`), and pandoc and GitHub agree.
+    #[serde(default)]
+    pub brackets: bool,
 }
 
 /// The math renderer (`[math] engine`). Each renders one KaTeX version, and pages must load that
@@ -113,6 +117,8 @@ pub struct Config {
     pub katex_dist: Option<PathBuf>,
     pub math_engine: MathEngine,
     pub raw_html: RawHtml,
+    /// `[math] brackets`: `\(…\)` and `\[…\]` are math.
+    pub math_brackets: bool,
     /// Scheme and host, without a trailing slash (`https://u.github.io`); empty for a site that
     /// is only ever served from a path.
     origin: String,
@@ -150,6 +156,7 @@ impl Config {
             katex_dist: raw.math.katex_dist,
             math_engine: raw.math.engine,
             raw_html: raw.markdown.raw_html,
+            math_brackets: raw.math.brackets,
             origin,
             base_path,
         })
@@ -224,6 +231,7 @@ mod tests {
     #[test]
     fn math_engine_is_chosen_by_name() {
         assert_eq!(config("/").math_engine, MathEngine::Katex);
+        assert!(!config("/").math_brackets);
         let text = "title = \"T\"\nbase_url = \"/\"\n[math]\nengine = \"katex-rs\"\n";
         let c = Config::from_toml(Path::new("s.toml"), text, None).unwrap();
         assert_eq!(c.math_engine, MathEngine::KatexRs);

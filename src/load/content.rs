@@ -32,6 +32,9 @@ pub struct FrontMatter {
     pub aliases: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The last segment of the paper's URL, when not the file name's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub draft: bool,
 }
@@ -243,6 +246,27 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
         // A nameless person would get a page without a name or a slug.
         report("authors", "`authors` has an empty name");
     }
+    if !(1000..=9999).contains(&paper.front.year) {
+        // `year = 15` would sort and cite as the year 15.
+        report(
+            "year",
+            &format!(
+                "`year = {}` is not a year: write all four digits (e.g. 2015)",
+                paper.front.year
+            ),
+        );
+    }
+    if let Some(slug) = &paper.front.slug
+        && !is_slug(slug)
+    {
+        report(
+            "slug",
+            &format!(
+                "`slug = {slug:?}` cannot be a URL segment: use lowercase ASCII letters, digits \
+                 and single hyphens (e.g. \"attention-2017\")"
+            ),
+        );
+    }
     if let Some(url) = &paper.front.url
         && let Err(why) = super::url::check_web_url("url", url)
     {
@@ -256,8 +280,19 @@ fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
     out
 }
 
-/// Control characters other than tab and line breaks (which XML and HTML accept).
-fn forbidden(c: char) -> bool {
+/// Whether `s` is a slug as sitegen makes them: `a-z`, `0-9` and inner single hyphens.
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Control characters other than tab and line breaks (which XML and HTML accept): an error in a
+/// front-matter field.
+pub fn forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
@@ -404,16 +439,28 @@ mod tests {
         let d = &parse("---\ntitle: A\nyear: 2015\n---\n").unwrap_err()[0];
         assert!(d.message.contains("missing field `authors`"), "{d}");
         assert_eq!(d.line, 1);
-        let d = &parse("+++\ntitle = \"T\"\nauthors = [\"A, B\", \" \"]\nyear = 1\n+++\n")
+        let d = &parse("+++\ntitle = \"T\"\nauthors = [\"A, B\", \" \"]\nyear = 2001\n+++\n")
             .unwrap_err()[0];
         assert_eq!(
             (d.line, d.message.as_str()),
             (3, "front matter: `authors` has an empty name")
         );
-        let ds = parse("+++\ntitle = \" \"\nauthors = []\nyear = 1\n+++\n").unwrap_err();
-        assert_eq!(ds.len(), 2);
-        assert_eq!(ds[0].line, 2);
-        assert_eq!(ds[1].line, 3);
+        let ds = parse("+++\ntitle = \" \"\nauthors = []\nyear = 15\nslug = \"A b\"\n+++\n")
+            .unwrap_err();
+        let at: Vec<(usize, &str)> = ds.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(at.len(), 4, "{at:?}");
+        assert_eq!((at[0].0, at[1].0), (2, 3));
+        assert_eq!(
+            at[2],
+            (
+                4,
+                "front matter: `year = 15` is not a year: write all four digits (e.g. 2015)"
+            )
+        );
+        assert!(
+            at[3].1.contains("`slug = \"A b\"` cannot be a URL segment"),
+            "{at:?}"
+        );
         let d = &parse("no front matter\n").unwrap_err()[0];
         assert!(d.message.contains("missing front matter"));
         let d = &parse("+++\ntitle = \"A\"\n").unwrap_err()[0];
@@ -423,7 +470,7 @@ mod tests {
     #[test]
     fn url_fields_take_only_web_urls() {
         let front = |url: &str| {
-            format!("+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 1\nurl = \"{url}\"\n+++\n")
+            format!("+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2015\nurl = \"{url}\"\n+++\n")
         };
         assert!(parse(&front("https://arxiv.org/abs/1")).is_ok());
         assert!(parse(&front("papers/x.pdf")).is_ok());
@@ -434,7 +481,7 @@ mod tests {
             "{}",
             ds[0]
         );
-        let yaml = "---\ntitle: A\nauthors: [B]\nyear: 1\nurl: ' data:text/html,x'\n---\n";
+        let yaml = "---\ntitle: A\nauthors: [B]\nyear: 2015\nurl: ' data:text/html,x'\n---\n";
         let ds = parse(yaml).unwrap_err();
         assert_eq!(ds[0].line, 5, "{}", ds[0]);
     }
@@ -442,7 +489,7 @@ mod tests {
     #[test]
     fn several_summaries() {
         let text = format!(
-            "+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 1\n+++\none\n{SUMMARY_SEPARATOR}\ntwo\n"
+            "+++\ntitle = \"A\"\nauthors = [\"B\"]\nyear = 2001\n+++\none\n{SUMMARY_SEPARATOR}\ntwo\n"
         );
         let p = parse(&text).unwrap();
         let parts: Vec<&str> = p.summaries.iter().map(|r| &p.text[r.clone()]).collect();

@@ -3,9 +3,9 @@
 //! in the derived-work cache, so a warm build parses each summary only to render it. It must not
 //! render HTML or know about pages.
 
-use pulldown_cmark::{Event, Parser, Tag};
+use pulldown_cmark::{Event, Tag};
 
-use super::{SUMMARY_TOP_HEADING, excerpt, math, options};
+use super::{SUMMARY_TOP_HEADING, excerpt, math_events};
 use crate::cache::Store;
 
 /// Length of the excerpt a paper page uses as its meta description.
@@ -22,26 +22,27 @@ pub struct Analysis {
     pub excerpt: String,
 }
 
-/// The analysis of `markdown`, from `store` when this text was analysed before.
-pub fn analyze_cached(markdown: &str, store: &Store) -> Analysis {
+/// The analysis of `markdown` (`brackets`: `[math] brackets`), from `store` when this text was
+/// analysed before.
+pub fn analyze_cached(markdown: &str, brackets: bool, store: &Store) -> Analysis {
     let mut h = blake3::Hasher::new();
     h.update(b"summary analysis v1\0");
+    h.update(&[u8::from(brackets)]);
     h.update(markdown.as_bytes());
     let key = *h.finalize().as_bytes();
     if let Some(found) = store.get(&key).and_then(|bytes| decode(&bytes)) {
         return found;
     }
-    let analysis = analyze(markdown);
+    let analysis = analyze(markdown, brackets);
     store.put(key, &encode(&analysis));
     analysis
 }
 
 /// Parses `markdown` once for its math and headings; the excerpt reads it without citations.
-pub fn analyze(markdown: &str) -> Analysis {
+pub fn analyze(markdown: &str, brackets: bool) -> Analysis {
     let mut out = Analysis::default();
     let mut top: Option<i32> = None;
-    let events = Parser::new_ext(markdown, options()).into_offset_iter();
-    for (event, _) in math::BracketMath::new(events, markdown) {
+    for (event, _) in math_events(markdown, brackets) {
         match event {
             Event::InlineMath(tex) => out.math.push((tex.into_string(), false)),
             Event::DisplayMath(tex) => out.math.push((tex.into_string(), true)),
@@ -104,22 +105,22 @@ mod tests {
 
     #[test]
     fn one_parse_gives_math_headings_and_excerpt() {
-        let a = analyze(MD);
+        let a = analyze(MD, true);
         assert_eq!(
             a.math,
             [("x".into(), false), ("y".into(), false), ("z".into(), true)]
         );
         assert_eq!(a.heading_shift, 2);
         assert_eq!(a.excerpt, excerpt(MD, EXCERPT_CHARS));
-        assert_eq!(analyze("no headings").heading_shift, 0);
+        assert_eq!(analyze("no headings", true).heading_shift, 0);
     }
 
     #[test]
     fn analyses_round_trip_through_the_cache() {
         let store = Store::in_memory();
-        let first = analyze_cached(MD, &store);
+        let first = analyze_cached(MD, true, &store);
         assert_eq!(store.made(), 1);
-        assert_eq!(analyze_cached(MD, &store), first);
+        assert_eq!(analyze_cached(MD, true, &store), first);
         assert_eq!(store.made(), 1, "the second lookup is a hit");
         assert_eq!(decode(&encode(&first)), Some(first));
         assert_eq!(decode(&[1, 2]), None);

@@ -166,23 +166,20 @@ pub enum CiteTarget {
 /// Every cited key of the site and what it renders as. Keys it does not hold render as missing.
 pub type CiteTable = BTreeMap<String, CiteTarget>;
 
-/// The markup of one `\cite{..}`: one link alone, several as a bracketed group.
+/// The markup of one `\cite{..}`: a paper of the list alone is its link ("Ioffe and Szegedy
+/// 2015"); anything else is a bracketed group, so a key outside the list reads the same alone or
+/// among others: `[DuchiHS11]`, `[GalG16, Ioffe and Szegedy 2015]`.
 pub fn cite_html(keys: &[String], table: &CiteTable) -> String {
-    let one = keys.len() == 1;
-    let items: Vec<String> = keys
-        .iter()
-        .map(|key| key_html(key, table.get(key).unwrap_or(&CiteTarget::Missing), one))
-        .collect();
-    if one {
-        items.concat()
-    } else {
-        format!("<span class=\"cite-group\">[{}]</span>", items.join(", "))
+    let target = |key: &String| table.get(key).unwrap_or(&CiteTarget::Missing);
+    let items: Vec<String> = keys.iter().map(|key| key_html(key, target(key))).collect();
+    match keys {
+        [key] if matches!(target(key), CiteTarget::Paper { .. }) => items.concat(),
+        _ => format!("<span class=\"cite-group\">[{}]</span>", items.join(", ")),
     }
 }
 
-/// One key's markup. A missing key alone shows as `[key]`; inside a group the group's brackets
-/// already say it is a reference, so it shows as `key`.
-fn key_html(key: &str, target: &CiteTarget, alone: bool) -> String {
+/// One key's markup; a key outside the list shows as the key (a DBLP path's last segment).
+fn key_html(key: &str, target: &CiteTarget) -> String {
     match target {
         CiteTarget::Paper { url, text, title } => format!(
             "<a class=\"cite\" href=\"{}\" title=\"{}\">{}</a>",
@@ -200,17 +197,10 @@ fn key_html(key: &str, target: &CiteTarget, alone: bool) -> String {
                 escape_text(short)
             )
         }
-        CiteTarget::Missing => {
-            let text = if alone {
-                format!("[{key}]")
-            } else {
-                key.to_owned()
-            };
-            format!(
-                "<span class=\"cite cite-missing\" title=\"not in this reading list\">{}</span>",
-                escape_text(&text)
-            )
-        }
+        CiteTarget::Missing => format!(
+            "<span class=\"cite cite-missing\" title=\"not in this reading list\">{}</span>",
+            escape_text(key)
+        ),
     }
 }
 
@@ -435,10 +425,14 @@ mod tests {
         );
         let html = render("ResNet \\cite{journals/corr/HeZRS15}\n");
         assert!(html.contains("<a class=\"cite cite-external\" href=\"https://dblp.org/rec/journals/corr/HeZRS15\" rel=\"external\""), "{html}");
-        assert!(html.contains(">HeZRS15</a>"), "{html}");
+        assert!(html.contains(">HeZRS15</a>]</span>"), "{html}");
+        assert!(
+            html.contains("<span class=\"cite-group\">[<a class=\"cite cite-external\""),
+            "{html}"
+        );
         assert_eq!(
             render("\\cite{KakadeL02}\n"),
-            "<p><span class=\"cite cite-missing\" title=\"not in this reading list\">[KakadeL02]</span></p>\n"
+            "<p><span class=\"cite-group\">[<span class=\"cite cite-missing\" title=\"not in this reading list\">KakadeL02</span>]</span></p>\n"
         );
         let html = render("x \\citep{IoffeS15, KakadeL02} y\n");
         assert!(
@@ -460,7 +454,7 @@ mod tests {
         let html = render("a &amp; \\cite{a_b} &lt; c\n");
         assert_eq!(
             html,
-            "<p>a &amp; <span class=\"cite cite-missing\" title=\"not in this reading list\">[a_b]</span> &lt; c</p>\n"
+            "<p>a &amp; <span class=\"cite-group\">[<span class=\"cite cite-missing\" title=\"not in this reading list\">a_b</span>]</span> &lt; c</p>\n"
         );
         // A citation over two lines (a soft break inside the braces) is still one group.
         let html = render("see \\cite{IoffeS15,\nKakadeL02} here\n");

@@ -563,6 +563,8 @@ mod tests {
             math: &Failing,
             cites: None,
             raw_html: crate::markdown::RawHtml::Sanitize,
+            brackets: false,
+            base_path: "/",
         };
         let span = SourceSpan {
             path: std::path::Path::new("p.md"),

@@ -1,12 +1,17 @@
 //! Markdown to HTML for one summary: pulldown-cmark events through a chain of adapters
-//! (`\(…\)` math → citations → math → highlight), each passing through what it does not own. It must not read files or
-//! know about pages; positions it reports are byte offsets into the paper file.
+//! (math delimiters → site links → citations → math → highlight), each passing through what it
+//! does not own. It must not read files or know about pages; positions it reports are byte
+//! offsets into the paper file.
 
 pub mod analysis;
 pub mod cite;
 pub mod highlight;
+mod links;
 pub mod math;
 mod raw_html;
+mod watch;
+
+use std::ops::Range;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 
@@ -15,6 +20,7 @@ pub use crate::load::config::RawHtml;
 pub use crate::math::MathRenderer;
 pub use analysis::{Analysis, analyze, analyze_cached};
 pub use highlight::Highlighter;
+pub use links::site_link;
 pub use math::TexPassthrough;
 
 /// What the markdown stage needs from the rest of the build.
@@ -25,6 +31,11 @@ pub struct MarkdownContext<'a> {
     pub cites: Option<&'a cite::CiteTable>,
     /// Whether the summaries' raw HTML and link targets are sanitized (the default) or trusted.
     pub raw_html: RawHtml,
+    /// Whether `\(…\)` and `\[…\]` are math too (`[math] brackets`); CommonMark reads them as
+    /// escaped brackets.
+    pub brackets: bool,
+    /// The path the site lives under (`/` or `/reading-list/`): site-absolute links get it.
+    pub base_path: &'a str,
 }
 
 /// One summary as HTML, with what the page around it needs to know.
@@ -102,6 +113,21 @@ pub fn options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
 }
 
+/// The events of `markdown` with every math delimiter the site accepts turned into math events:
+/// `$…$`, `$$…$$`, GitHub's `` $`…`$ ``, and with `brackets` also `\(…\)` and `\[…\]`.
+pub(super) fn math_events(
+    markdown: &str,
+    brackets: bool,
+) -> Box<dyn Iterator<Item = (Event<'_>, Range<usize>)> + '_> {
+    let events = Parser::new_ext(markdown, options()).into_offset_iter();
+    let events = events.map(move |e| watch::github_math(e, markdown));
+    if brackets {
+        Box::new(math::BracketMath::new(events, markdown))
+    } else {
+        Box::new(events)
+    }
+}
+
 /// Renders `markdown` (a summary, which starts at `span.offset` of its file) to HTML.
 pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
     render_analysed(markdown, heading_shift(markdown), span, cx)
@@ -115,14 +141,16 @@ pub fn render_analysed(
     cx: &MarkdownContext<'_>,
 ) -> RenderedMarkdown {
     let mut out = RenderedMarkdown::default();
-    let events: Vec<_> = Parser::new_ext(markdown, options())
-        .into_offset_iter()
-        .collect();
+    let events: Vec<_> = math_events(markdown, cx.brackets).collect();
     let events = match cx.raw_html {
         RawHtml::Sanitize => raw_html::sanitize(events, span, &mut out.diagnostics),
         RawHtml::Allow => events,
     };
-    let events = math::BracketMath::new(events.into_iter(), markdown);
+    let mut unparsed = Vec::new();
+    let mut watch = watch::TextWatch::new(events.into_iter(), markdown, &mut unparsed);
+    let events = watch
+        .by_ref()
+        .map(|(event, range)| (links::rebase(event, cx.base_path), range));
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
@@ -130,8 +158,27 @@ pub fn render_analysed(
     let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut html_out, events);
     out.html = html_out;
+    let liquid = watch.liquid;
+    let warn = |at: usize, message: String| {
+        Diagnostic::warning(span.path, span.file_text, span.offset + at, message)
+    };
+    for u in unparsed {
+        out.diagnostics
+            .push(warn(u.at, format!("math: {}", u.message)));
+    }
+    if let Some(at) = liquid {
+        out.diagnostics.push(warn(
+            at,
+            format!(
+                "{LIQUID_WARNING}: sitegen does not run Jekyll's tags, the page shows them as text"
+            ),
+        ));
+    }
     out
 }
+
+/// The start of the warning about Liquid tags, which a page reports once per file.
+pub const LIQUID_WARNING: &str = "Liquid tag";
 
 #[cfg(test)]
 mod tests {
@@ -145,6 +192,8 @@ mod tests {
             math: &TexPassthrough,
             cites: None,
             raw_html: RawHtml::Sanitize,
+            brackets: true,
+            base_path: "/",
         };
         let span = SourceSpan {
             path: Path::new("p.md"),
@@ -182,7 +231,7 @@ mod tests {
     fn math_spans_are_what_render_asks_for() {
         let md = "a $x$ b \\(y\\) `$no$`\n\n$$z$$\n\n```\n$no$\n```\n\\[w\\] $5 and $10\n";
         assert_eq!(
-            analyze(md).math,
+            analyze(md, true).math,
             [
                 ("x".to_owned(), false),
                 ("y".to_owned(), false),
@@ -215,7 +264,8 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
     let markdown = uncited.as_str();
     let mut text = String::new();
     let mut in_code_block = false;
-    for event in Parser::new_ext(markdown, options()) {
+    let events = Parser::new_ext(markdown, options()).into_offset_iter();
+    for (event, _) in events.map(|e| watch::github_math(e, markdown)) {
         match event {
             Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
             Event::End(TagEnd::CodeBlock) => in_code_block = false,
@@ -256,7 +306,7 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
 mod excerpt_tests {
     #[test]
     fn excerpt_is_plain_and_cut_at_a_word() {
-        let md = "# Head\n\nSome *text* with $x$ math and `code` here.\n\n```\nskipped\n```\n";
+        let md = "# Head\n\nSome *text* with $`x`$ math and `code` here.\n\n```\nskipped\n```\n";
         assert_eq!(
             super::excerpt(md, 100),
             "Head Some text with x math and code here."

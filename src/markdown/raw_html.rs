@@ -7,6 +7,7 @@
 //! change anything when `[markdown] raw_html = "allow"`.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -34,6 +35,9 @@ static POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .url_schemes(["http", "https", "mailto"].into_iter().collect());
     policy
 });
+
+/// Removals listed one by one per summary; the rest are counted in one more warning.
+const MAX_LISTED: usize = 50;
 
 /// The README section that explains the policy, named in every warning.
 const SEE: &str = "see \"Raw HTML and URLs\" in the README";
@@ -149,8 +153,9 @@ fn check_links<'a>(
     let mut out = Vec::with_capacity(events.len());
     // For each open link or image: whether it was removed.
     let mut open: Vec<bool> = Vec::new();
+    let mut removed = 0;
     for (event, range) in events {
-        match &event {
+        let keep = match &event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 let unsafe_target = !url::is_safe_link(dest_url);
                 if unsafe_target {
@@ -168,29 +173,39 @@ fn check_links<'a>(
                     } else {
                         "link"
                     };
-                    diags.push(Diagnostic::warning(
-                        span.path,
-                        span.file_text,
-                        span.offset + range.start + at,
-                        format!(
-                            "{what} to a `{scheme}:` URL removed: summaries link only to \
-                             http(s), mailto and relative URLs; {SEE}"
-                        ),
-                    ));
+                    removed += 1;
+                    if removed <= MAX_LISTED {
+                        diags.push(Diagnostic::warning(
+                            span.path,
+                            span.file_text,
+                            span.offset + range.start + at,
+                            format!(
+                                "{what} to a `{scheme}:` URL removed: summaries link only to \
+                                 http(s), mailto and relative URLs; {SEE}"
+                            ),
+                        ));
+                    }
                 }
                 open.push(unsafe_target);
-                if unsafe_target {
-                    continue;
-                }
+                !unsafe_target
             }
-            Event::End(TagEnd::Link | TagEnd::Image) => {
-                if open.pop() == Some(true) {
-                    continue;
-                }
-            }
-            _ => {}
+            Event::End(TagEnd::Link | TagEnd::Image) => open.pop() != Some(true),
+            _ => true,
+        };
+        if keep {
+            out.push((event, range));
         }
-        out.push((event, range));
+    }
+    if removed > MAX_LISTED {
+        diags.push(Diagnostic::warning(
+            span.path,
+            span.file_text,
+            span.offset,
+            format!(
+                "{} more links to unsafe URLs removed in this summary are not listed; {SEE}",
+                removed - MAX_LISTED
+            ),
+        ));
     }
     out
 }
@@ -318,26 +333,49 @@ fn report_removals(
 ) {
     let lower = fragment.to_ascii_lowercase();
     let mut cursor = 0;
+    // Set once a tag's text is not found where expected (a name html5ever changed, such as one
+    // holding a NUL): later tags are placed at the last known point rather than searched for
+    // again, which keeps this linear.
+    let mut lost = false;
+    let mut probed: HashMap<String, Option<Vec<(String, String)>>> = HashMap::new();
+    let mut removals = 0;
     for tag in tags(fragment) {
         let needle = if tag.start {
             format!("<{}", tag.name)
         } else {
             format!("</{}", tag.name)
         };
-        let at = lower[cursor..].find(&needle).map_or(cursor, |i| cursor + i);
+        let found = if lost {
+            None
+        } else {
+            lower[cursor..].find(&needle)
+        };
+        let at = found.map_or(cursor, |i| cursor + i);
+        lost |= found.is_none();
         cursor = (at + 1).min(lower.len());
         if !tag.start {
             continue;
         }
         let mut warn = |message: String| {
-            diags.push(Diagnostic::warning(
-                span.path,
-                span.file_text,
-                span.offset + source_offset(pieces, at),
-                format!("raw HTML: {message}; {SEE}"),
-            ));
+            removals += 1;
+            if removals <= MAX_LISTED {
+                diags.push(Diagnostic::warning(
+                    span.path,
+                    span.file_text,
+                    span.offset + source_offset(pieces, at),
+                    format!("raw HTML: {message}; {SEE}"),
+                ));
+            }
         };
-        let kept = probe(&tag);
+        let probe_html = probe_html(&tag);
+        let kept = match probed.get(&probe_html) {
+            Some(kept) => kept.clone(),
+            None => {
+                let kept = probe(&probe_html, &tag.name);
+                probed.insert(probe_html, kept.clone());
+                kept
+            }
+        };
         let Some(kept) = kept else {
             let content = if matches!(tag.name.as_str(), "script" | "style") {
                 " and its content"
@@ -362,10 +400,21 @@ fn report_removals(
             warn(format!("removed `{name}` from `<{}>`: {why}", tag.name));
         }
     }
+    if removals > MAX_LISTED {
+        diags.push(Diagnostic::warning(
+            span.path,
+            span.file_text,
+            span.offset + pieces.first().map_or(0, |p| p.1.start),
+            format!(
+                "raw HTML: {} more removals in this summary are not listed; {SEE}",
+                removals - MAX_LISTED
+            ),
+        ));
+    }
 }
 
-/// The attributes the policy keeps on `tag`, or None when it removes the tag.
-fn probe(tag: &TagToken) -> Option<Vec<(String, String)>> {
+/// `tag` alone, as the policy is asked about it: inside a table when it only exists there.
+fn probe_html(tag: &TagToken) -> String {
     let mut html = match tag.name.as_str() {
         "td" | "th" => "<table><tr>",
         "tr" | "tbody" | "thead" | "tfoot" | "caption" | "colgroup" => "<table>",
@@ -379,10 +428,16 @@ fn probe(tag: &TagToken) -> Option<Vec<(String, String)>> {
         html.push_str(&format!(" {name}=\"{}\"", super::escape_html(value)));
     }
     html.push('>');
-    let clean = POLICY.clean(&html).to_string();
+    html
+}
+
+/// The attributes the policy keeps on the tag `name` of `html` (from `probe_html`), or None
+/// when it removes the tag.
+fn probe(html: &str, name: &str) -> Option<Vec<(String, String)>> {
+    let clean = POLICY.clean(html).to_string();
     tags(&clean)
         .into_iter()
-        .find(|t| t.start && t.name == tag.name)
+        .find(|t| t.start && t.name == name)
         .map(|t| t.attrs)
 }
 
@@ -475,6 +530,18 @@ mod tests {
         let r = render_str(md);
         assert!(!r.html.contains("onclick"), "{}", r.html);
         assert!(!r.html.contains('\u{E000}'), "{}", r.html);
+    }
+
+    #[test]
+    fn many_tags_are_sanitized_and_reported_in_linear_work() {
+        // 20,000 removals: the first ones listed, the rest counted.
+        let md = "<b onclick=\"x\">a</b>".repeat(20_000);
+        let r = render_str(&md);
+        assert_eq!(r.diagnostics.len(), MAX_LISTED + 1);
+        let last = &r.diagnostics[MAX_LISTED].message;
+        assert!(last.contains("19950 more removals"), "{last}");
+        assert!(!r.html.contains("onclick"));
+        assert_eq!(r.html.matches("<b>a</b>").count(), 20_000);
     }
 
     #[test]

@@ -98,14 +98,16 @@ impl Prerendered {
 impl MathRenderer for Prerendered {
     fn render(&self, tex: &str, display: bool) -> Result<String, String> {
         let key = self.katex.key(tex, display);
-        if let Some(hit) = self.hot.get(&key) {
-            return hit.clone();
-        }
-        match self.store.get(&key).and_then(|bytes| decode(&bytes)) {
-            Some(hit) => hit,
-            // Only reachable if the pre-pass missed an expression: still render it right.
-            None => self.katex.render_one(tex, display),
-        }
+        let rendered = match self.hot.get(&key) {
+            Some(hit) => hit.clone(),
+            None => match self.store.get(&key).and_then(|bytes| decode(&bytes)) {
+                Some(hit) => hit,
+                // Only reachable if the pre-pass missed an expression: still render it right.
+                None => self.katex.render_one(tex, display),
+            },
+        };
+        // KaTeX's own output stays in the cache; pages get valid MathML.
+        rendered.map(super::mathml::repair)
     }
 }
 

@@ -10,6 +10,7 @@ mod katex_js;
 #[cfg(feature = "katex-rs")]
 mod katex_rs;
 pub mod limits;
+mod mathml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -184,7 +184,7 @@ mod tests {
             ),
             src(
                 "c.md",
-                "title = \"Notes\"\nauthors = [\"Plato\"]\nyear = -380\nkey = \"my key\"",
+                "title = \"Notes\"\nauthors = [\"Plato\"]\nyear = 1380\nkey = \"my key\"",
             ),
         ]);
         let entries: Vec<String> = lib.papers.iter().map(|p| entry(&lib, p)).collect();
@@ -193,17 +193,17 @@ mod tests {
             "@inproceedings{IoffeS15,\n  title     = {{Batch Normalization}},\n  author    = {Ioffe, Sergey and Szegedy, Christian},\n  booktitle = {International Conference on Machine Learning},\n  year      = {2015},\n  url       = {https://arxiv.org/abs/1502.03167}\n}\n"
         );
         assert!(
-            entries[2].starts_with("@article{SchulmanS15,"),
+            entries[1].starts_with("@article{SchulmanS15,"),
             "{}",
-            entries[2]
+            entries[1]
         );
         assert!(
-            entries[2].contains("author    = {Schulman, John and {and} Sons, Band}"),
+            entries[1].contains("author    = {Schulman, John and {and} Sons, Band}"),
             "{}",
-            entries[2]
+            entries[1]
         );
-        assert!(entries[2].contains("journal   = {arXiv e-Print archive}"));
-        assert!(entries[1].starts_with("@misc{my-key,"), "{}", entries[1]);
+        assert!(entries[1].contains("journal   = {arXiv e-Print archive}"));
+        assert!(entries[2].starts_with("@misc{my-key,"), "{}", entries[2]);
         let all = library(&lib);
         let keys: Vec<&str> = all.lines().filter(|l| l.starts_with('@')).collect();
         assert_eq!(

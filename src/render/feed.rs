@@ -1,4 +1,5 @@
 //! The Atom feed, the sitemap and robots.txt: the machine-readable views of the site.
+//! Feed entries carry math as MathML only: feed readers have no KaTeX stylesheet.
 
 use std::collections::BTreeMap;
 
@@ -45,5 +46,57 @@ pub(super) fn feed(
         site_url: Route::Home.absolute(config),
         updated: year_timestamp(newest),
         entries,
+    }
+}
+
+/// `html` without KaTeX's visual rendering (`<span class="katex-html" …>…</span>`), leaving its
+/// MathML, which feed readers show without a stylesheet.
+pub(super) fn mathml_only(html: &str) -> String {
+    const VISUAL: &str = "<span class=\"katex-html\"";
+    let mut out = String::with_capacity(html.len());
+    let mut pos = 0;
+    while let Some(i) = html[pos..].find(VISUAL) {
+        let start = pos + i;
+        out.push_str(&html[pos..start]);
+        pos = span_end(html, start).unwrap_or(html.len());
+    }
+    out.push_str(&html[pos..]);
+    out
+}
+
+/// The end of the `<span>` opened at `start` (just past its `</span>`).
+fn span_end(html: &str, start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut pos = start;
+    loop {
+        let open = html[pos..].find("<span").map(|i| pos + i);
+        let close = pos + html[pos..].find("</span>")?;
+        match open {
+            Some(open) if open < close => {
+                depth += 1;
+                pos = open + "<span".len();
+            }
+            _ => {
+                depth = depth.checked_sub(1)?;
+                pos = close + "</span>".len();
+                if depth == 0 {
+                    return Some(pos);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn feed_math_keeps_only_mathml() {
+        let html = "<p>a <span class=\"katex\"><span class=\"katex-mathml\"><math><mi>x</mi></math></span>\
+                    <span class=\"katex-html\" aria-hidden=\"true\"><span class=\"base\"><span>x</span></span></span></span> b</p>";
+        assert_eq!(
+            super::mathml_only(html),
+            "<p>a <span class=\"katex\"><span class=\"katex-mathml\"><math><mi>x</mi></math></span></span> b</p>"
+        );
+        assert_eq!(super::mathml_only("<p>no math</p>"), "<p>no math</p>");
     }
 }

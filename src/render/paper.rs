@@ -39,21 +39,36 @@ impl PaperPages<'_> {
         let mut diagnostics = Vec::new();
         let mut has_math = false;
         let analyses = &self.analyses[i];
-        let summaries: Vec<String> = paper
-            .summaries()
-            .zip(analyses)
-            .map(|((offset, text), analysis)| {
-                let span = SourceSpan {
-                    path: &paper.source.path,
-                    file_text: &paper.source.text,
+        let mut summaries: Vec<String> = Vec::new();
+        for ((offset, text), analysis) in paper.summaries().zip(analyses) {
+            if text.trim().is_empty() {
+                // An empty section on the page helps no reader: say so and leave it out.
+                diagnostics.push(Diagnostic::warning(
+                    &paper.source.path,
+                    &paper.source.text,
                     offset,
-                };
-                let out = markdown::render_analysed(text, analysis.heading_shift, &span, self.md);
-                has_math |= out.has_math;
-                diagnostics.extend(out.diagnostics);
-                out.html
-            })
-            .collect();
+                    "empty summary: it is left out of the page; write it or remove it",
+                ));
+                continue;
+            }
+            let span = SourceSpan {
+                path: &paper.source.path,
+                file_text: &paper.source.text,
+                offset,
+            };
+            let out = markdown::render_analysed(text, analysis.heading_shift, &span, self.md);
+            has_math |= out.has_math;
+            diagnostics.extend(out.diagnostics);
+            summaries.push(out.html);
+        }
+        // Liquid tags are reported once per file, not once per summary.
+        let mut liquid_seen = false;
+        diagnostics.retain(|d| {
+            let liquid = d.message.starts_with(markdown::LIQUID_WARNING);
+            let keep = !(liquid && liquid_seen);
+            liquid_seen |= liquid;
+            keep
+        });
         let description = analyses
             .first()
             .map(|a| a.excerpt.clone())
@@ -67,7 +82,7 @@ impl PaperPages<'_> {
             section: "papers",
             has_math,
         };
-        let feed_body = keep_body.then(|| summaries.join("\n"));
+        let feed_body = keep_body.then(|| super::feed::mathml_only(&summaries.join("\n")));
         let values = self.values;
         let list = |idxs: &[usize]| idxs.iter().map(|&i| values[i].clone()).collect();
         let ctx = PaperCtx {

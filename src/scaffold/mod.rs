@@ -110,6 +110,7 @@ mod tests {
             key: None,
             aliases: vec![],
             url: None,
+            slug: None,
             draft: false,
         }
     }
