@@ -212,17 +212,24 @@ fn render_paper(bytes: Vec<u8>, fixed: &Fixed) {
         brackets: config.math_brackets,
         base_path: config.base_path(),
     };
-    for paper in &lib.papers {
-        for (_, summary) in paper.summaries() {
-            let _ = sitegen::markdown::math_spans(summary, config.math_brackets);
-        }
-    }
+    let analyses: Vec<Vec<_>> = lib
+        .papers
+        .iter()
+        .map(|paper| {
+            paper
+                .summaries()
+                .map(|(_, summary)| sitegen::markdown::analyze(summary, config.math_brackets))
+                .collect()
+        })
+        .collect();
     let assets = sitegen::render::Assets {
         math_css: None,
         math_css_integrity: None,
     };
-    let (files, _) = sitegen::render::render_site(&lib, config, tera, &md, &assets)
+    let sink = sitegen::render::MemorySink::default();
+    sitegen::render::render_site(&lib, &analyses, config, tera, &md, &assets, &sink)
         .expect("content never makes rendering fail as an infrastructure error");
+    let files = sink.into_files();
     let total: usize = files.iter().map(|f| f.contents.len()).sum();
     assert!(
         total < 2_000_000 + 200 * input_len,

@@ -3,14 +3,14 @@
 
 use super::OutputFile;
 use super::bibtex;
-use super::context::{PageMeta, PaperCtx, PaperItem, Reference};
+use super::context::{ItemValue, PageMeta, PaperCtx, PaperItem, Reference};
 use super::route::Route;
 use super::templates::{PageRenderer, TemplateError};
 use crate::diag::Diagnostic;
 use crate::index::{Library, Paper, Resolution, dblp_url};
 use crate::load::config::Config;
 use crate::markdown::cite::{CiteTable, CiteTarget};
-use crate::markdown::{self, MarkdownContext, SourceSpan};
+use crate::markdown::{self, Analysis, MarkdownContext, SourceSpan};
 
 /// A rendered paper page, its diagnostics, and its summaries' HTML when the feed needs them.
 pub(super) struct PaperPage {
@@ -22,8 +22,11 @@ pub(super) struct PaperPage {
 /// The site-wide inputs every paper page shares.
 pub(super) struct PaperPages<'a> {
     pub(super) lib: &'a Library,
+    /// Each paper's summaries' analyses, in `lib.papers` order.
+    pub(super) analyses: &'a [Vec<Analysis>],
     pub(super) config: &'a Config,
     pub(super) items: &'a [PaperItem],
+    pub(super) values: &'a [ItemValue],
     pub(super) md: &'a MarkdownContext<'a>,
     pub(super) r: &'a PageRenderer<'a>,
 }
@@ -35,8 +38,9 @@ impl PaperPages<'_> {
         let paper = &lib.papers[i];
         let mut diagnostics = Vec::new();
         let mut has_math = false;
+        let analyses = &self.analyses[i];
         let mut summaries: Vec<String> = Vec::new();
-        for (offset, text) in paper.summaries() {
+        for ((offset, text), analysis) in paper.summaries().zip(analyses) {
             if text.trim().is_empty() {
                 // An empty section on the page helps no reader: say so and leave it out.
                 diagnostics.push(Diagnostic::warning(
@@ -52,7 +56,7 @@ impl PaperPages<'_> {
                 file_text: &paper.source.text,
                 offset,
             };
-            let out = markdown::render(text, &span, self.md);
+            let out = markdown::render_analysed(text, analysis.heading_shift, &span, self.md);
             has_math |= out.has_math;
             diagnostics.extend(out.diagnostics);
             summaries.push(out.html);
@@ -65,10 +69,9 @@ impl PaperPages<'_> {
             liquid_seen |= liquid;
             keep
         });
-        let description = paper
-            .summaries()
-            .next()
-            .map(|(_, text)| markdown::excerpt(text, 160))
+        let description = analyses
+            .first()
+            .map(|a| a.excerpt.clone())
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| format!("A summary of {}.", paper.front().title));
         let page = PageMeta {
@@ -80,12 +83,13 @@ impl PaperPages<'_> {
             has_math,
         };
         let feed_body = keep_body.then(|| super::feed::mathml_only(&summaries.join("\n")));
-        let list = |idxs: &[usize]| idxs.iter().map(|&i| items[i].clone()).collect();
+        let values = self.values;
+        let list = |idxs: &[usize]| idxs.iter().map(|&i| values[i].clone()).collect();
         let ctx = PaperCtx {
             paper: items[i].clone(),
             summaries,
             external_url: paper.front().url.clone(),
-            references: references(paper, items),
+            references: references(paper, items, values),
             cited_by: list(&paper.cited_by),
             bibtex: bibtex::entry(lib, paper),
             bib_url: Route::Bibliography.url(self.config),
@@ -129,12 +133,12 @@ pub(super) fn cite_table(lib: &Library, items: &[PaperItem]) -> CiteTable {
 }
 
 /// A paper's references: the papers it cites, then its DBLP links, then its missing keys.
-fn references(paper: &Paper, items: &[PaperItem]) -> Vec<Reference> {
+fn references(paper: &Paper, items: &[PaperItem], values: &[ItemValue]) -> Vec<Reference> {
     let internal = paper.cites.iter().map(|&i| Reference {
         key: items[i].key.clone(),
         kind: "paper",
         url: Some(items[i].url.clone()),
-        paper: Some(items[i].clone()),
+        paper: Some(values[i].clone()),
     });
     let external = paper.external.iter().map(|key| Reference {
         key: key.clone(),
