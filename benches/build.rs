@@ -1,6 +1,8 @@
 //! Build benchmark: generates a deterministic reading list (seeded) of 1,000 or 10,000 papers
-//! shaped like a real one (≈3.4 KB of markdown, 4.7 authors from a pool of 3,300, 100 keywords,
-//! ≈7.5 math spans per paper of which about half are unique), then runs the `sitegen` binary on
+//! shaped like a real one (≈3.7 KB of markdown, 4.7 authors from a pool of 3,300, 100 keywords
+//! with 5 per paper, YAML front matter in 1 paper of 5, ≈1.1 citations, ≈6.5 inline and 1
+//! display math spans per paper of which about half are unique, a code block in 40% of the
+//! papers, 4 headings and 2 lists per summary), then runs the `sitegen` binary on
 //! it and prints wall time, CPU time and peak memory for a cold build, a warm build and a rebuild
 //! after one paper changed.
 //!
@@ -140,6 +142,104 @@ fn sentence(rng: &mut Rng, words: usize) -> String {
     format!("{}.", s.join(" "))
 }
 
+/// Code blocks of the corpus: 40% of the papers carry one, in one of these languages.
+const CODE: &[(&str, &str)] = &[
+    (
+        "python",
+        "def step(params, grads, lr=0.1):\n    # plain gradient descent\n    return [p - lr * g for p, g in zip(params, grads)]\n\nfor epoch in range(10):\n    loss = train(model, data)\n    print(f\"epoch {epoch}: {loss:.3f}\")\n",
+    ),
+    (
+        "bash",
+        "python train.py --epochs 10 --lr 0.1 \\\n  --data ./data | tee log.txt\ngrep -c loss log.txt\n",
+    ),
+    (
+        "text",
+        "epoch  loss   acc\n1      2.31   0.11\n2      1.02   0.64\n",
+    ),
+    (
+        "rust",
+        "fn relu(x: f32) -> f32 {\n    if x > 0.0 { x } else { 0.0 }\n}\n",
+    ),
+];
+
+/// Front matter of one paper: TOML, or YAML for one paper in five.
+fn front_matter(
+    text: &mut String,
+    yaml: bool,
+    fields: (&str, &[&str], &str, usize, &[&str], &str),
+) {
+    let (title, authors, venue, year, kws, key) = fields;
+    if yaml {
+        let list = |v: &[&str]| {
+            v.iter()
+                .map(|s| format!("{s:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        writeln!(text, "---").unwrap();
+        writeln!(text, "title: {title:?}").unwrap();
+        writeln!(text, "authors:").unwrap();
+        for a in authors {
+            writeln!(text, "  - {a:?}").unwrap();
+        }
+        writeln!(text, "venue: {venue:?}").unwrap();
+        writeln!(text, "year: {year}").unwrap();
+        writeln!(text, "keywords: [{}]", list(kws)).unwrap();
+        writeln!(text, "key: {key}").unwrap();
+        writeln!(text, "---").unwrap();
+    } else {
+        writeln!(text, "+++").unwrap();
+        writeln!(text, "title = {title:?}").unwrap();
+        writeln!(text, "authors = {authors:?}").unwrap();
+        writeln!(text, "venue = {venue:?}").unwrap();
+        writeln!(text, "year = {year}").unwrap();
+        writeln!(text, "keywords = {kws:?}").unwrap();
+        writeln!(text, "key = \"{key}\"").unwrap();
+        writeln!(text, "+++").unwrap();
+    }
+}
+
+/// One summary of ≈3.5 KB: five paragraphs with inline math (≈6.5 spans), four headings, two
+/// lists, one display formula, ≈1.1 citations of earlier papers, a code block in 40% of them.
+fn summary(rng: &mut Rng, unique: &mut usize, i: usize, keys: &[String]) -> String {
+    let mut text = String::new();
+    for p in 0..5 {
+        if p > 0 {
+            text.push_str(&format!(
+                "### {}\n\n",
+                sentence(rng, 3).trim_end_matches('.')
+            ));
+        }
+        for _ in 0..3 {
+            text.push_str(&sentence(rng, 24));
+            if rng.below(100) < 43 {
+                text.push_str(&format!(" We use ${}$ here.", math(rng, unique)));
+            }
+            text.push(' ');
+        }
+        let cites = (p == 1 && i > 0) || (p == 3 && i > 0 && rng.below(10) == 0);
+        if cites {
+            let cited = &keys[rng.below(i)];
+            text.push_str(&format!("As in \\cite{{{cited}}}. "));
+        }
+        text.push_str("\n\n");
+        if p == 2 || p == 4 {
+            for _ in 0..3 {
+                text.push_str(&format!("* {}\n", sentence(rng, 8)));
+            }
+            text.push('\n');
+        }
+        if p == 2 {
+            text.push_str(&format!("$$\n{}\n$$\n\n", math(rng, unique)));
+        }
+        if p == 3 && rng.below(10) < 4 {
+            let (lang, code) = CODE[rng.below(CODE.len())];
+            text.push_str(&format!("```{lang}\n{code}```\n\n"));
+        }
+    }
+    text
+}
+
 /// Writes the corpus; returns the path of one paper to touch for the one-change rebuild.
 fn generate(root: &Path, papers: usize) -> PathBuf {
     let dir = root.join("content/papers");
@@ -171,6 +271,7 @@ fn generate(root: &Path, papers: usize) -> PathBuf {
         if rng.below(10) < 2 {
             authors.push(pool[rng.below(pool.len())].as_str());
         }
+        authors.sort_unstable();
         authors.dedup();
         let year = 2000 + rng.below(26);
         let title = format!(
@@ -179,43 +280,16 @@ fn generate(root: &Path, papers: usize) -> PathBuf {
             rng.pick(WORDS),
             rng.pick(WORDS)
         );
-        let kws: Vec<&str> = (0..1 + rng.below(3))
-            .map(|_| keywords[rng.below(100)].as_str())
-            .collect();
+        let mut kws: Vec<&str> = (0..5).map(|_| keywords[rng.below(100)].as_str()).collect();
+        kws.sort_unstable();
+        kws.dedup();
+        let key = format!("Bench{i}");
+        let venue = venues[rng.below(venues.len())];
         let mut text = String::new();
-        writeln!(text, "+++").unwrap();
-        writeln!(text, "title = {title:?}").unwrap();
-        writeln!(text, "authors = {authors:?}").unwrap();
-        writeln!(text, "venue = {:?}", venues[rng.below(venues.len())]).unwrap();
-        writeln!(text, "year = {year}").unwrap();
-        writeln!(text, "keywords = {kws:?}").unwrap();
-        writeln!(text, "key = \"Bench{i}\"").unwrap();
-        keys.push(format!("Bench{i}"));
-        writeln!(text, "+++").unwrap();
-        // ≈3.4 KB: paragraphs with inline math, a heading, a list, display math, citations.
-        for p in 0..5 {
-            for _ in 0..3 {
-                text.push_str(&sentence(&mut rng, 26));
-                // ≈45% of sentences carry inline math: 6.75 inline + 1 display span per paper.
-                if rng.below(100) < 45 {
-                    text.push_str(&format!(" We use ${}$ here.", math(&mut rng, &mut unique)));
-                }
-                text.push(' ');
-            }
-            if p == 1 && i > 0 {
-                let cited = &keys[rng.below(i)];
-                text.push_str(&format!("As in \\cite{{{cited}}}. "));
-            }
-            text.push_str("\n\n");
-            if p == 2 {
-                text.push_str("### Method\n\n");
-                for _ in 0..3 {
-                    text.push_str(&format!("* {}\n", sentence(&mut rng, 10)));
-                }
-                text.push('\n');
-                text.push_str(&format!("$$\n{}\n$$\n\n", math(&mut rng, &mut unique)));
-            }
-        }
+        let yaml = rng.below(5) == 0;
+        front_matter(&mut text, yaml, (&title, &authors, venue, year, &kws, &key));
+        text.push_str(&summary(&mut rng, &mut unique, i, &keys));
+        keys.push(key);
         let path = dir.join(format!("paper-{i:05}.md"));
         std::fs::write(&path, text).unwrap();
         if i == 0 {

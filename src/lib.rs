@@ -2,6 +2,7 @@
 //! recipe (load → index → render → write) and the error type at the library boundary; the work
 //! itself lives in the stage modules.
 
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod diag;
@@ -17,6 +18,7 @@ pub mod search;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
@@ -118,6 +120,8 @@ pub struct BuildReport {
     pub papers: usize,
     pub pages: usize,
     pub files: usize,
+    /// Pages kept from the last build (nothing they show changed) instead of rendered.
+    pub pages_kept: usize,
     pub elapsed: Duration,
     pub diagnostics: Vec<Diagnostic>,
     pub written: bool,
@@ -162,10 +166,14 @@ pub struct Rendered {
     pub papers: usize,
     pub pages: usize,
     pub diagnostics: Vec<Diagnostic>,
-    /// Pre-rendered math (saved to the render cache by `build`) and the KaTeX assets.
+    /// Pre-rendered math and the KaTeX assets.
     pub math: math::MathBuild,
     /// The search index, to keep in the cache when it was built afresh.
     pub search: Option<search::SearchBuild>,
+    /// Work derived from summaries (math, highlighted code), saved by `build` and `serve`.
+    pub store: Arc<cache::Store>,
+    /// Which pages show which paper, for the next incremental build.
+    pub deps: render::deps::DepMap,
     pub timings: Timings,
 }
 
@@ -187,8 +195,17 @@ pub fn load_config(
     Config::from_toml(Path::new("sitegen.toml"), &text, base_url).map_err(|d| Ok(*d))
 }
 
-/// Load, index and render the site at `root` without writing anything.
+/// Load, index and render the site at `root` into memory, writing nothing (`check`, `serve`).
 pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
+    let sink = render::MemorySink::default();
+    let mut rendered = render_into(opts, &sink)?;
+    rendered.output.files = sink.into_files();
+    Ok(rendered)
+}
+
+/// Load, index and render the site at `root`, each file going to `sink` as soon as it is made;
+/// `Rendered::output` keeps only the files to copy.
+pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rendered, Error> {
     let config = match load_config(&opts.root, opts.base_url.as_deref()) {
         Ok(config) => config,
         Err(Ok(diag)) => {
@@ -201,6 +218,8 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
                 diagnostics: vec![diag],
                 math: math::MathBuild::default(),
                 search: None,
+                store: Arc::new(cache::Store::in_memory()),
+                deps: render::deps::DepMap::default(),
                 timings: Timings::default(),
             });
         }
@@ -220,20 +239,28 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     diagnostics.append(&mut index_diags);
 
     let tera = render::templates(&sources.templates)?;
-    let highlighter = markdown::Highlighter::new();
+    let store = Arc::new(cache::Store::open_derived(&opts.out_dir()));
+    let highlighter = markdown::Highlighter::with_cache(store.clone());
     // Every expression is rendered (or taken from the cache) here, in parallel, so the page
     // pass below only looks them up.
     timings.lap("templates", &mut clock);
-    let exprs = lib
+    // Each summary is analysed once (or its analysis taken from the cache): its math, headings
+    // and excerpt serve the math pre-pass and the pages.
+    let analyses: Vec<Vec<markdown::Analysis>> = lib
         .papers
         .par_iter()
-        .flat_map_iter(|p| {
+        .map(|p| {
             p.summaries()
-                .flat_map(|(_, text)| markdown::math_spans(text, config.math_brackets))
-                .collect::<Vec<_>>()
+                .map(|(_, text)| markdown::analyze_cached(text, config.math_brackets, &store))
+                .collect()
         })
         .collect();
-    let math = math::prepare(&opts.root, &opts.out_dir(), &config, exprs)?;
+    let exprs = analyses
+        .iter()
+        .flatten()
+        .flat_map(|a| a.math.iter().cloned())
+        .collect();
+    let math = math::prepare(&opts.root, &config, exprs, store.clone())?;
     timings.lap("math (cache, render)", &mut clock);
     let md = markdown::MarkdownContext {
         highlighter: &highlighter,
@@ -250,13 +277,20 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         math_css: math.css.clone(),
         math_css_integrity: math.css_integrity.clone(),
     };
-    let (mut files, mut render_diags) = render::render_site(&lib, &config, &tera, &md, &assets)?;
+    let global = fingerprint(&config, &sources.templates, &assets);
+    let mut deps = render::deps::DepMap::new(&lib, &global);
+    sink.plan(&deps);
+    let report = render::render_site(&lib, &analyses, &config, &tera, &md, &assets, sink)?;
     timings.lap("pages", &mut clock);
+    deps.mark_warned(&lib, &report.warned);
+    let mut render_diags = report.diagnostics;
     diagnostics.append(&mut render_diags);
-    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
-    files.push(render::library_bib(&lib));
-    let mut search = search::build(&lib, &opts.out_dir())?;
-    files.append(&mut search.files);
+    let pages = report.pages;
+    put_site_files(sink, &lib, &config)?;
+    let search = search::build(&lib, &opts.out_dir())?;
+    for file in &search.files {
+        sink.put(file.clone())?;
+    }
     timings.lap(
         if search.cached {
             "search (cached)"
@@ -265,22 +299,6 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         },
         &mut clock,
     );
-
-    files.push(generated("style.css", include_str!("../static/style.css")));
-    files.push(generated("highlight.css", &markdown::Highlighter::css()));
-    files.push(generated(
-        &render::Route::Favicon.file(),
-        include_str!("../static/favicon.svg"),
-    ));
-    files.push(generated(
-        &render::Route::Script.file(),
-        include_str!("../static/site.js"),
-    ));
-    files.push(generated(output::NOJEKYLL, ""));
-    if let Some(cname) = &config.cname {
-        files.push(generated("CNAME", &format!("{cname}\n")));
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
 
     if opts.strict {
         for d in &mut diagnostics {
@@ -292,7 +310,10 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
     let mut copies = math.copies.clone();
     copies.extend(sources.static_files);
     Ok(Rendered {
-        output: output::SiteOutput { files, copies },
+        output: output::SiteOutput {
+            files: Vec::new(),
+            copies,
+        },
         papers: lib.papers.len(),
         library: lib,
         config: Some(config),
@@ -300,8 +321,49 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
         diagnostics,
         math,
         search: Some(search),
+        store,
+        deps,
         timings,
     })
+}
+
+/// Everything every page shares: a change here renders every page again.
+fn fingerprint(
+    config: &Config,
+    templates: &std::collections::BTreeMap<String, String>,
+    assets: &render::Assets,
+) -> [u8; 32] {
+    let text = format!(
+        "{} {config:?} {templates:?} {:?} {:?}",
+        env!("CARGO_PKG_VERSION"),
+        assets.math_css,
+        assets.math_css_integrity
+    );
+    *blake3::hash(text.as_bytes()).as_bytes()
+}
+
+/// The files of every site besides its pages: the bibliography, stylesheets, markers.
+fn put_site_files(
+    sink: &dyn render::Sink,
+    lib: &index::Library,
+    config: &Config,
+) -> Result<(), Error> {
+    sink.put(render::library_bib(lib))?;
+    sink.put(generated("style.css", include_str!("../static/style.css")))?;
+    sink.put(generated("highlight.css", &markdown::Highlighter::css()))?;
+    sink.put(generated(
+        &render::Route::Favicon.file(),
+        include_str!("../static/favicon.svg"),
+    ))?;
+    sink.put(generated(
+        &render::Route::Script.file(),
+        include_str!("../static/site.js"),
+    ))?;
+    sink.put(generated(output::NOJEKYLL, ""))?;
+    if let Some(cname) = &config.cname {
+        sink.put(generated("CNAME", &format!("{cname}\n")))?;
+    }
+    Ok(())
 }
 
 fn generated(path: &str, text: &str) -> OutputFile {
@@ -311,27 +373,35 @@ fn generated(path: &str, text: &str) -> OutputFile {
     }
 }
 
-/// `sitegen build`: renders the site and, when there is no error, writes it to the output folder.
+/// `sitegen build`: renders the site straight into a temporary tree beside the output folder
+/// and, when there is no error, swaps it in.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let start = Instant::now();
-    let mut rendered = render_site(opts)?;
+    let writer = output::TreeWriter::begin(&opts.root, &opts.out_dir())?;
+    let mut rendered = render_into(opts, &writer)?;
     let mut clock = Instant::now();
     let written = !rendered.diagnostics.iter().any(Diagnostic::is_error);
+    let mut done = output::Written::default();
     if written {
-        output::write(&opts.root, &opts.out_dir(), &rendered.output)?;
-        rendered.timings.lap("write", &mut clock);
+        done = writer.finish(&rendered.output.copies, &rendered.deps)?;
+        rendered.timings.lap("copy, swap", &mut clock);
+    } else {
+        drop(writer);
     }
     let mut notes = rendered.math.notes.clone();
     // Even a failed build keeps its rendered math for the next one; a cache that cannot be
     // written only costs time, so it is a warning, not a failure.
-    if let Err(e) = math::save_cache(&rendered.math) {
-        notes.push(format!("math render cache not saved: {e}"));
+    if let Err(e) = rendered.store.save() {
+        notes.push(format!("render cache not saved: {e}"));
     }
-    rendered.timings.lap("save math cache", &mut clock);
+    rendered.timings.lap("save cache", &mut clock);
     if let Some(Err(e)) = rendered.search.as_ref().map(search::save_cache) {
         notes.push(format!("search index cache not saved: {e}"));
     }
-    Ok(rendered.into_report(written, start, notes))
+    let mut report = rendered.into_report(written, start, notes);
+    report.files = done.files;
+    report.pages_kept = done.kept;
+    Ok(report)
 }
 
 impl Rendered {
@@ -340,6 +410,7 @@ impl Rendered {
             papers: self.papers,
             pages: self.pages,
             files: self.output.len(),
+            pages_kept: 0,
             elapsed: start.elapsed(),
             diagnostics: self.diagnostics,
             written,

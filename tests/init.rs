@@ -64,14 +64,23 @@ fn init_new_build_check_shows_the_new_paper_on_the_index() {
     )
     .unwrap();
 
+    // As the Pages workflow does: build, then check strictly, both for the published address.
+    let base_url = "https://example.github.io/my-list/";
     sitegen()
-        .args(["build", "--root", site.to_str().unwrap()])
+        .args([
+            "build",
+            "--base-url",
+            base_url,
+            "--root",
+            site.to_str().unwrap(),
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("built 3 papers"));
     // The example summaries have math and a citation: both must come out clean.
     sitegen()
-        .args(["check", "--strict", "--root", site.to_str().unwrap()])
+        .args(["check", "--strict", "--base-url", base_url])
+        .args(["--root", site.to_str().unwrap()])
         .assert()
         .success()
         .stdout(predicate::str::contains(": 0 errors, "));
@@ -87,7 +96,7 @@ fn init_new_build_check_shows_the_new_paper_on_the_index() {
     assert!(
         links
             .iter()
-            .any(|h| h.ends_with("/papers/attention-is-all-you-need/")),
+            .any(|h| h.ends_with("/my-list/papers/attention-is-all-you-need/")),
         "{links:?}"
     );
     // The example citation resolved to the other example's page, and its math was rendered.

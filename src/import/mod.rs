@@ -11,8 +11,11 @@
 //!   that file, separated by `content::SUMMARY_SEPARATOR`. A summary that the file already holds
 //!   (compared with all whitespace runs collapsed, so a change in restoration does not count) is
 //!   not added again; so re-importing a dump changes nothing.
+//! - The paper's file is the site's existing file for that slug, whatever its name (a second file
+//!   would be a duplicate slug), else `content/papers/<slug>.md`; slugs are capped in length.
 //! - Front matter is TOML (title, authors as "Last, First", venue, year, keywords, key), taken
-//!   from the first entry of the run for that paper.
+//!   from the first entry of the run for that paper, without control characters (the build
+//!   rejects them). Keys are unique against the whole site (`keys`).
 //! - Hand edits: every file the importer writes carries, as the last front-matter line, a TOML
 //!   comment with a fingerprint (blake3) of the rest of the file. A file is *importer-owned* when
 //!   that comment is present and the fingerprint matches, i.e. no byte changed since the importer
@@ -23,6 +26,7 @@
 //! - `--dry-run` computes the same outcomes and writes nothing.
 
 mod dump;
+mod keys;
 mod restore;
 
 use std::collections::BTreeMap;
@@ -89,14 +93,22 @@ pub fn import(
         }
     }
 
-    disambiguate_keys(&mut papers, &mut report.diagnostics);
+    let site = SiteIndex::read(root)?;
+    assign_keys(&mut papers, &site, &mut report.diagnostics);
 
-    let dir = root.join("content").join("papers");
     for (slug, planned) in papers {
-        let rel = Path::new("content")
-            .join("papers")
-            .join(format!("{slug}.md"));
-        let file = dir.join(format!("{slug}.md"));
+        // A paper the site already has, under whatever file name, is updated there: a second
+        // file would give the build two pages with one slug.
+        let rel = site.files.get(&slug).map_or_else(
+            || {
+                Path::new("content")
+                    .join("papers")
+                    .join(format!("{slug}.md"))
+            },
+            |(path, _)| path.clone(),
+        );
+        let file = root.join(&rel);
+        let dir = file.parent().unwrap_or(root).to_path_buf();
         let existing = match std::fs::read(&file) {
             Ok(bytes) => Some(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -123,35 +135,78 @@ struct Planned {
     source: PathBuf,
 }
 
-/// Papers of one import whose authors and year derive the same DBLP key get `a`, `b`, … in slug
-/// order (DBLP's own convention), with a warning, so the build does not reject them as
-/// duplicates. Keys already taken by files outside this import are not looked at.
-fn disambiguate_keys(papers: &mut BTreeMap<String, Planned>, diags: &mut Vec<Diagnostic>) {
-    let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (slug, planned) in papers.iter() {
-        if let Some(key) = &planned.front.key {
-            by_key.entry(key.clone()).or_default().push(slug.clone());
-        }
+/// The papers already in `content/`, as the build sees them.
+struct SiteIndex {
+    /// Title slug → (file relative to the root, key). A paper's URL is its file name, so the
+    /// title (what a dump has) is what tells an existing file holds the same paper.
+    files: BTreeMap<String, (PathBuf, String)>,
+}
+
+impl SiteIndex {
+    fn read(root: &Path) -> Result<SiteIndex, crate::Error> {
+        // Drafts too: `build --drafts` must accept the site as well. Problems in those files are
+        // the build's to report; a file that does not parse holds no key.
+        let (sources, _) =
+            crate::load::content::load(root, true).map_err(|e| crate::Error::io(root, e))?;
+        let (lib, _) = crate::index::Library::build(sources.papers);
+        let files = lib
+            .papers
+            .into_iter()
+            .map(|p| {
+                let title = crate::index::slugify(&p.front().title);
+                (title, (p.source.path, p.key))
+            })
+            .collect();
+        Ok(SiteIndex { files })
     }
-    for (key, slugs) in by_key.into_iter().filter(|(_, s)| s.len() > 1) {
-        for (n, slug) in slugs.iter().enumerate() {
-            let Some(planned) = papers.get_mut(slug) else {
-                continue;
-            };
-            let suffixed = format!("{key}{}", char::from(b'a' + (n % 26) as u8));
+}
+
+/// Keys unique against this run and the whole site (see `keys`), with a warning for each paper
+/// that does not get its derived key.
+fn assign_keys(
+    papers: &mut BTreeMap<String, Planned>,
+    site: &SiteIndex,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let taken = site
+        .files
+        .iter()
+        .filter(|(slug, _)| !papers.contains_key(*slug))
+        .map(|(_, (_, key))| key.clone())
+        .collect();
+    let requests: Vec<keys::KeyRequest> = papers
+        .iter()
+        .filter_map(|(slug, planned)| {
+            Some(keys::KeyRequest {
+                slug: slug.clone(),
+                derived: planned.front.key.clone()?,
+                existing: site.files.get(slug).map(|(_, key)| key.clone()),
+            })
+        })
+        .collect();
+    for (slug, (key, clash)) in keys::assign(&requests, &taken) {
+        let Some(planned) = papers.get_mut(&slug) else {
+            continue;
+        };
+        let derived = planned.front.key.clone().unwrap_or_default();
+        let why = match clash {
+            None => None,
+            Some(keys::Clash::InRun(n)) => Some(format!("{n} papers derive the key `{derived}`")),
+            Some(keys::Clash::Taken) => Some(format!(
+                "the key `{derived}` is taken by a paper of the site"
+            )),
+        };
+        if let Some(why) = why {
             diags.push(Diagnostic {
                 severity: crate::diag::Severity::Warning,
                 path: planned.source.clone(),
                 line: planned.first_line,
                 col: 1,
-                message: format!(
-                    "{} papers derive the key `{key}`; this one gets `{suffixed}`",
-                    slugs.len()
-                ),
+                message: format!("{why}; this one gets `{key}`"),
                 source_line: None,
             });
-            planned.front.key = Some(suffixed);
         }
+        planned.front.key = Some(key);
     }
 }
 
@@ -162,6 +217,25 @@ fn plan_entry(
     text: &str,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let mut entry = entry;
+    if drop_control_characters(&mut entry.front) {
+        diags.push(Diagnostic::warning(
+            path,
+            text,
+            entry.offset,
+            "control characters (pasted from a PDF?) dropped from the title, authors, venue or \
+             keywords: the build rejects them",
+        ));
+    }
+    if entry.front.authors.iter().any(|a| a.trim().is_empty()) {
+        diags.push(Diagnostic::error(
+            path,
+            text,
+            entry.offset,
+            "entry skipped: an author's name is empty",
+        ));
+        return;
+    }
     let slug = crate::index::slugify(&entry.front.title);
     if slug.is_empty() {
         diags.push(Diagnostic::error(
@@ -203,6 +277,29 @@ fn plan_entry(
             }
         }
     }
+}
+
+/// Replaces the characters the build rejects in front matter by spaces (runs of them by one);
+/// whether there were any.
+fn drop_control_characters(front: &mut FrontMatter) -> bool {
+    let mut changed = false;
+    let fields = std::iter::once(&mut front.title)
+        .chain(front.authors.iter_mut())
+        .chain(front.venue.iter_mut())
+        .chain(front.keywords.iter_mut());
+    for field in fields {
+        if field.chars().any(crate::load::content::forbidden) {
+            let words: Vec<&str> = field
+                .split(crate::load::content::forbidden)
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .collect();
+            *field = words.join(" ");
+            changed = true;
+        }
+    }
+    front.keywords.retain(|k| !k.is_empty());
+    changed
 }
 
 /// Whitespace-insensitive equality: restoration only ever changes whitespace.

@@ -171,6 +171,20 @@ pub(crate) fn yaml_split_authors(authors: &[String], authors_line: &str) -> Opti
     ))
 }
 
+/// The suffix that tells apart the `n`th (0-based) of several papers deriving one key: `a` … `z`,
+/// then `aa`, `ab`, … (never wrapping back to `a`).
+pub fn key_suffix(n: usize) -> String {
+    let mut out = Vec::new();
+    let mut n = n + 1;
+    while n > 0 {
+        n -= 1;
+        out.push(b'a' + (n % 26) as u8);
+        n /= 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +268,14 @@ mod tests {
         );
         assert_eq!(slugify("Schrödinger's  Cat!"), "schrodinger-s-cat");
         assert_eq!(slugify("?!"), "");
+        let suffixes: Vec<String> = [0, 1, 25, 26, 27, 51, 52, 701, 702]
+            .into_iter()
+            .map(key_suffix)
+            .collect();
+        assert_eq!(
+            suffixes,
+            ["a", "b", "z", "aa", "ab", "az", "ba", "zz", "aaa"]
+        );
         let long = slugify(&"Long words ".repeat(30));
         assert!(
             long.len() <= MAX_SLUG && long.starts_with("long-words-long"),

@@ -119,8 +119,8 @@ pub(super) fn group_authors(papers: &[Pending]) -> (Vec<Author>, BTreeMap<String
             )
         })
         .collect();
-    authors
-        .sort_by(|(_, a), (_, b)| (a.name.sort_key(), &a.slug).cmp(&(b.name.sort_key(), &b.slug)));
+    // Folding a name allocates: once per author, not once per comparison.
+    authors.sort_by_cached_key(|(_, a)| (a.name.sort_key(), a.slug.clone()));
     let index = authors
         .iter()
         .enumerate()

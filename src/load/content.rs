@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::files::{Links, Site};
 use crate::diag::{Diagnostic, Severity};
 pub use crate::load::fields::{Date, SummaryBy};
@@ -104,17 +106,34 @@ pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diag
         ));
     }
     let papers_dir = content_dir.join("papers");
-    for file in site.walk(&papers_dir, Links::InsideSite, &mut diags)? {
-        if file.extension().is_none_or(|e| e != "md") {
-            continue;
-        }
-        let Some(text) = site.read_text(&file, &mut diags)? else {
-            continue;
-        };
-        match parse_paper(&site.rel(&file), text) {
-            Ok(paper) if paper.front.draft && !drafts => {}
-            Ok(paper) => sources.papers.push(paper),
-            Err(mut ds) => diags.append(&mut ds),
+    let files: Vec<PathBuf> = site
+        .walk(&papers_dir, Links::InsideSite, &mut diags)?
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "md"))
+        .collect();
+    // Reading and front matter are per file: in parallel, kept in path order.
+    let parsed: Vec<(Vec<Diagnostic>, Option<SourcePaper>)> = files
+        .par_iter()
+        .map(|file| {
+            let mut found = Vec::new();
+            let Some(text) = site.read_text(file, &mut found)? else {
+                return Ok((found, None));
+            };
+            match parse_paper(&site.rel(file), text) {
+                Ok(paper) => Ok((found, Some(paper))),
+                Err(mut ds) => {
+                    found.append(&mut ds);
+                    Ok((found, None))
+                }
+            }
+        })
+        .collect::<std::io::Result<_>>()?;
+    for (mut found, paper) in parsed {
+        diags.append(&mut found);
+        match paper {
+            Some(paper) if paper.front.draft && !drafts => {}
+            Some(paper) => sources.papers.push(paper),
+            None => {}
         }
     }
     let templates_dir = root.join("templates");
@@ -325,8 +344,9 @@ fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Control characters other than tab and line breaks (which XML and HTML accept).
-fn forbidden(c: char) -> bool {
+/// Control characters other than tab and line breaks (which XML and HTML accept): an error in a
+/// front-matter field.
+pub fn forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 

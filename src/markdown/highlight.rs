@@ -1,8 +1,10 @@
 //! Code block highlighting with syntect: fenced code becomes `<pre><code>` with CSS-class spans,
-//! and the theme stylesheet is produced here. The syntax set is loaded once per build. It must
-//! not touch anything outside code blocks.
+//! and the theme stylesheet is produced here. Highlighted blocks go through the derived-work
+//! cache, so a warm build loads no syntaxes and highlights nothing. It must not touch anything
+//! outside code blocks.
 
 use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd};
 use syntect::highlighting::ThemeSet;
@@ -11,13 +13,18 @@ use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
 use super::escape_html;
+use crate::cache::Store;
 
 /// Classes are prefixed so they cannot clash with the site's own CSS.
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
-/// Loaded syntaxes; build once and share (it is `Sync`).
+/// What the cached HTML of a block depends on besides its text and language.
+const CACHE_NAMESPACE: &str = "code syntect-5 default-syntaxes hl-";
+
+/// Syntaxes (loaded on first use) and the cache; build once and share (it is `Sync`).
 pub struct Highlighter {
-    syntaxes: SyntaxSet,
+    syntaxes: OnceLock<SyntaxSet>,
+    cache: Option<Arc<Store>>,
 }
 
 impl Default for Highlighter {
@@ -29,20 +36,44 @@ impl Default for Highlighter {
 impl Highlighter {
     pub fn new() -> Self {
         Highlighter {
-            syntaxes: SyntaxSet::load_defaults_newlines(),
+            syntaxes: OnceLock::new(),
+            cache: None,
+        }
+    }
+
+    /// A highlighter that keeps what it highlights in `store`, and looks there first.
+    pub fn with_cache(store: Arc<Store>) -> Self {
+        Highlighter {
+            syntaxes: OnceLock::new(),
+            cache: Some(store),
         }
     }
 
     /// `<pre><code>` for `code`; unknown languages are escaped plain text.
     pub fn highlight(&self, code: &str, lang: &str) -> String {
+        let Some(store) = &self.cache else {
+            return self.highlight_uncached(code, lang);
+        };
+        let mut h = blake3::Hasher::new();
+        h.update(CACHE_NAMESPACE.as_bytes());
+        h.update(&(lang.len() as u64).to_le_bytes());
+        h.update(lang.as_bytes());
+        h.update(code.as_bytes());
+        let key = *h.finalize().as_bytes();
+        let bytes = store.get_or_make(key, || self.highlight_uncached(code, lang).into_bytes());
+        String::from_utf8(bytes).unwrap_or_else(|_| self.highlight_uncached(code, lang))
+    }
+
+    fn highlight_uncached(&self, code: &str, lang: &str) -> String {
+        let syntaxes = self.syntaxes.get_or_init(SyntaxSet::load_defaults_newlines);
         let lang_attr = escape_html(lang);
         let syntax = (!lang.is_empty())
-            .then(|| self.syntaxes.find_syntax_by_token(lang))
+            .then(|| syntaxes.find_syntax_by_token(lang))
             .flatten();
         let body = match syntax {
             Some(syntax) => {
                 let mut generator =
-                    ClassedHTMLGenerator::new_with_class_style(syntax, &self.syntaxes, CLASS_STYLE);
+                    ClassedHTMLGenerator::new_with_class_style(syntax, syntaxes, CLASS_STYLE);
                 let ok = LinesWithEndings::from(code).all(|line| {
                     generator
                         .parse_html_for_line_which_includes_newline(line)
@@ -164,6 +195,20 @@ mod tests {
             r.html
         );
         assert!(!r.has_math);
+    }
+
+    #[test]
+    fn cached_blocks_are_what_highlighting_gives() {
+        let store = Arc::new(Store::in_memory());
+        let cached = Highlighter::with_cache(store.clone());
+        let code = "def f(x):\n    return x < 1\n";
+        let first = cached.highlight(code, "python");
+        assert_eq!(first, Highlighter::new().highlight(code, "python"));
+        assert_eq!(store.made(), 1);
+        assert_eq!(cached.highlight(code, "python"), first);
+        // The language is part of the key.
+        assert_ne!(cached.highlight(code, "text"), first);
+        assert_eq!(store.made(), 2);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! does not own. It must not read files or know about pages; positions it reports are byte
 //! offsets into the paper file.
 
+pub mod analysis;
 pub mod cite;
 pub mod highlight;
 mod links;
@@ -18,6 +19,7 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use crate::diag::Diagnostic;
 pub use crate::load::config::RawHtml;
 pub use crate::math::MathRenderer;
+pub use analysis::{Analysis, analyze, analyze_cached};
 pub use highlight::Highlighter;
 pub use links::site_link;
 pub use math::TexPassthrough;
@@ -107,7 +109,7 @@ pub fn options() -> Options {
 
 /// The events of `markdown` with every math delimiter the site accepts turned into math events:
 /// `$…$`, `$$…$$`, GitHub's `` $`…`$ ``, and with `brackets` also `\(…\)` and `\[…\]`.
-fn math_events(
+pub(super) fn math_events(
     markdown: &str,
     brackets: bool,
 ) -> Box<dyn Iterator<Item = (Event<'_>, Range<usize>)> + '_> {
@@ -122,13 +124,17 @@ fn math_events(
 
 /// Renders `markdown` (a summary, which starts at `span.offset` of its file) to HTML.
 pub fn render(markdown: &str, span: &SourceSpan<'_>, cx: &MarkdownContext<'_>) -> RenderedMarkdown {
-    render_summary(markdown, span, cx, "")
+    let shift = outline::shape(markdown)
+        .top_level
+        .map_or(0, |top| SUMMARY_TOP_HEADING - top);
+    render_analysed(markdown, shift, span, cx, "")
 }
 
-/// `render`, with heading ids starting with `id_prefix` (unique when a page has several
-/// summaries).
-pub fn render_summary(
+/// `render` for a summary whose `Analysis` is at hand (its heading shift), with heading ids
+/// starting with `id_prefix` (unique when a page has several summaries).
+pub fn render_analysed(
     markdown: &str,
+    shift: i32,
     span: &SourceSpan<'_>,
     cx: &MarkdownContext<'_>,
     id_prefix: &str,
@@ -149,7 +155,6 @@ pub fn render_summary(
     let events = cite::CiteAdapter::new(events, markdown, cx.cites);
     let events = math::MathAdapter::new(events, cx.math, span, &mut out);
     let events = highlight::HighlightAdapter::new(events, cx.highlighter);
-    let shift = shape.top_level.map_or(0, |top| SUMMARY_TOP_HEADING - top);
     let events = events.map(|event| shift_heading(event, shift));
     let events = outline::Anchors::new(events, &shape, id_prefix, &mut headings);
     let mut html_out = String::with_capacity(markdown.len() * 3 / 2);
@@ -178,18 +183,6 @@ pub fn render_summary(
 
 /// The start of the warning about Liquid tags, which a page reports once per file.
 pub const LIQUID_WARNING: &str = "Liquid tag";
-
-/// Every math expression of `markdown` as (TeX, display), in order: exactly what `render` will
-/// ask the math renderer for, so the build can render them all up front.
-pub fn math_spans(markdown: &str, brackets: bool) -> Vec<(String, bool)> {
-    math_events(markdown, brackets)
-        .filter_map(|(event, _)| match event {
-            Event::InlineMath(tex) => Some((tex.into_string(), false)),
-            Event::DisplayMath(tex) => Some((tex.into_string(), true)),
-            _ => None,
-        })
-        .collect()
-}
 
 #[cfg(test)]
 mod tests {
@@ -258,7 +251,7 @@ mod tests {
     fn math_spans_are_what_render_asks_for() {
         let md = "a $x$ b \\(y\\) `$no$`\n\n$$z$$\n\n```\n$no$\n```\n\\[w\\] $5 and $10\n";
         assert_eq!(
-            math_spans(md, true),
+            analyze(md, true).math,
             [
                 ("x".to_owned(), false),
                 ("y".to_owned(), false),

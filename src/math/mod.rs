@@ -1,8 +1,7 @@
 //! The build's side of math, where it meets the disk: finds KaTeX's stylesheet and fonts (in the
-//! lookup order of ECOSYSTEM.md), loads the render cache, pre-renders every expression of the
-//! site before the page pass, and saves the cache. It owns no markdown or KaTeX logic
-//! (`math::engine` does) and never writes inside the output folder: the cache lives in
-//! `.sitegen-cache/` beside it.
+//! lookup order of ECOSYSTEM.md), pre-renders every expression of the site before the page pass
+//! (through the derived-work cache, `crate::cache`). It owns no markdown or KaTeX logic
+//! (`math::engine` does) and never writes inside the output folder.
 
 pub mod cache;
 pub mod engine;
@@ -13,10 +12,12 @@ mod katex_rs;
 pub mod limits;
 mod mathml;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::Error;
+use crate::cache::Store;
 use crate::load::config::Config;
 use crate::load::config::MathEngine;
 use cache::Prerendered;
@@ -54,8 +55,6 @@ pub const DEBIAN_DIST: &str = "/usr/share/javascript/katex";
 /// Site paths of the copied stylesheet and fonts; the CSS refers to `fonts/…` relatively.
 pub const SITE_CSS: &str = "katex/katex.min.css";
 const SITE_FONTS: &str = "katex/fonts/";
-/// The cache folder, created beside the output folder.
-pub const CACHE_DIR: &str = ".sitegen-cache";
 
 /// Something that turns TeX into HTML. `Sync` so pages render in parallel.
 pub trait MathRenderer: Sync {
@@ -68,8 +67,6 @@ pub trait MathRenderer: Sync {
 pub struct MathBuild {
     /// None when the site has no math at all.
     pub prerendered: Option<Prerendered>,
-    /// The cache file to save `prerendered` to.
-    pub cache_file: Option<PathBuf>,
     /// Site path → file to copy (the stylesheet and fonts).
     pub copies: BTreeMap<String, PathBuf>,
     /// Site path of the stylesheet, or the CDN URL; None when no page has math.
@@ -93,22 +90,19 @@ impl MathBuild {
 /// Renders those of `exprs` (TeX, display) the cache lacks, and finds the assets.
 pub fn prepare(
     root: &Path,
-    out_dir: &Path,
     config: &Config,
     exprs: Vec<(String, bool)>,
+    store: Arc<Store>,
 ) -> Result<MathBuild, Error> {
     if exprs.is_empty() {
         return Ok(MathBuild::default());
     }
     let katex = Katex::new(config.math_engine, &config.math_macros).map_err(Error::MathEngine)?;
     let version = katex.version();
-    let cache_file = cache_file(out_dir, katex.namespace());
-    let cache = load_cache(&cache_file, &katex);
-    let prerendered = Prerendered::build(katex, exprs, cache);
+    let prerendered = Prerendered::build(katex, exprs, store);
 
     let mut build = MathBuild {
         prerendered: Some(prerendered),
-        cache_file: Some(cache_file),
         ..MathBuild::default()
     };
     let mut candidates = Vec::new();
@@ -267,52 +261,7 @@ pub fn cache_dir(out_dir: &Path) -> PathBuf {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    parent.join(CACHE_DIR)
-}
-
-/// `.sitegen-cache/math-<namespace>.bin` beside `out_dir`, never inside it.
-pub fn cache_file(out_dir: &Path, namespace: &[u8; 32]) -> PathBuf {
-    let hex: String = namespace[..8].iter().map(|b| format!("{b:02x}")).collect();
-    cache_dir(out_dir).join(format!("math-{hex}.bin"))
-}
-
-/// The cache's entries; empty when the file is missing, unreadable or not for this namespace
-/// (the cache only ever saves work, so it is never a reason to fail).
-fn load_cache(path: &Path, katex: &Katex) -> HashMap<[u8; 32], Result<String, String>> {
-    std::fs::read(path)
-        .ok()
-        .and_then(|bytes| cache::decode(&bytes, katex.namespace()))
-        .unwrap_or_default()
-}
-
-/// Writes the cache atomically (temp file, then rename) with exactly this build's expressions,
-/// and removes cache files of other namespaces (other macros or KaTeX versions).
-pub fn save_cache(build: &MathBuild) -> Result<(), Error> {
-    let (Some(prerendered), Some(path)) = (&build.prerendered, &build.cache_file) else {
-        return Ok(());
-    };
-    // A warm build of a large list would rewrite the same hundred-odd megabytes otherwise.
-    if prerendered.matches_cache() && path.exists() {
-        return Ok(());
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let tmp = path.with_extension(format!("bin.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, prerendered.encode()).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })?;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let file = entry.file_name().to_string_lossy().into_owned();
-            if file.starts_with("math-") && file.ends_with(".bin") && Some(&file) != name.as_ref() {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-    Ok(())
+    parent.join(crate::cache::CACHE_DIR)
 }
 
 #[cfg(test)]
@@ -391,18 +340,5 @@ mod tests {
         std::fs::write(root.join("package-lock.json"), "{}").unwrap();
         assert!(advice(MathEngine::Katex).starts_with("run `npm ci` in"));
         assert!(self_host_advice(Path::new("."), MathEngine::Katex).contains(" in this folder "));
-    }
-
-    #[test]
-    fn cache_lives_beside_the_output() {
-        let ns = [0xab; 32];
-        assert_eq!(
-            cache_file(Path::new("/site/public"), &ns),
-            Path::new("/site/.sitegen-cache/math-abababababababab.bin")
-        );
-        assert_eq!(
-            cache_file(Path::new("public"), &ns),
-            Path::new("./.sitegen-cache/math-abababababababab.bin")
-        );
     }
 }

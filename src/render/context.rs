@@ -75,7 +75,14 @@ pub(super) struct PaperItem {
     pub(super) keywords: Vec<Link>,
     /// The first sentence of the first summary, as HTML (math rendered).
     pub(super) excerpt: Option<String>,
+    /// `paper_item.html` rendered for this paper, once; lists show it as `p.html`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) html: Option<tera::Value>,
 }
+
+/// A list item as lists get it: the `PaperItem` converted to a template value once, so a list
+/// shares it instead of serializing the paper again.
+pub(super) type ItemValue = tera::Value;
 
 #[derive(Serialize)]
 pub(super) struct Page<'a, T: Serialize> {
@@ -98,9 +105,9 @@ pub(super) struct PaperCtx {
     /// What the summaries cite: papers of the list, then DBLP links, then missing keys.
     pub(super) references: Vec<Reference>,
     /// Papers of the list whose summaries cite this one.
-    pub(super) cited_by: Vec<PaperItem>,
+    pub(super) cited_by: Vec<ItemValue>,
     /// The closest papers by `Library::related`'s score, best first.
-    pub(super) related: Vec<PaperItem>,
+    pub(super) related: Vec<ItemValue>,
     /// This paper's BibTeX entry, as `library.bib` has it.
     pub(super) bibtex: String,
     pub(super) bib_url: String,
@@ -123,7 +130,7 @@ pub(super) struct Reference {
     /// `paper` (in the list), `external` (a DBLP link) or `missing`.
     pub(super) kind: &'static str,
     pub(super) url: Option<String>,
-    pub(super) paper: Option<PaperItem>,
+    pub(super) paper: Option<ItemValue>,
 }
 
 #[derive(Serialize)]
@@ -134,20 +141,20 @@ pub(super) struct TermsCtx {
 #[derive(Serialize)]
 pub(super) struct AuthorCtx {
     pub(super) author: Link,
-    pub(super) papers: Vec<PaperItem>,
+    pub(super) papers: Vec<ItemValue>,
     pub(super) coauthors: Vec<Link>,
 }
 
 #[derive(Serialize)]
 pub(super) struct TermCtx {
     pub(super) term: Link,
-    pub(super) papers: Vec<PaperItem>,
+    pub(super) papers: Vec<ItemValue>,
 }
 
 #[derive(Serialize)]
 pub(super) struct YearGroup {
     pub(super) year: i32,
-    pub(super) papers: Vec<PaperItem>,
+    pub(super) papers: Vec<ItemValue>,
 }
 
 #[derive(Serialize)]
@@ -245,5 +252,6 @@ pub(super) fn paper_item(
         authors: paper.authors.iter().map(|&a| link(authors, a)).collect(),
         keywords: paper.keywords.iter().map(|&k| link(keywords, k)).collect(),
         excerpt: None,
+        html: None,
     }
 }

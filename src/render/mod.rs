@@ -1,9 +1,12 @@
 //! The render stage: markdown of every paper to HTML (in parallel), then every page through Tera
-//! with one typed, `Serialize` context per page kind. It returns files as bytes in memory; it must
-//! not touch the disk, and index/taxonomy pages carry only what they show (never bodies).
+//! with one typed, `Serialize` context per page kind. Each page goes to a `Sink` from the worker
+//! that rendered it (the write stage's temporary tree, or memory), so no build holds the whole
+//! site. It must not touch the disk itself, and index/taxonomy pages carry only what they show
+//! (never bodies).
 
 pub mod bibtex;
 mod context;
+pub mod deps;
 mod feed;
 mod paper;
 pub mod route;
@@ -19,9 +22,11 @@ use tera::Tera;
 use crate::diag::Diagnostic;
 use crate::index::Library;
 use crate::load::config::Config;
-use crate::markdown::MarkdownContext;
-use context::{Link, NavItem, PaperItem, SiteCtx, SitemapCtx, SitemapUrl, paper_item, term_links};
-use paper::{PaperPage, PaperPages};
+use crate::markdown::{Analysis, MarkdownContext};
+use context::{
+    ItemValue, Link, NavItem, PaperItem, SiteCtx, SitemapCtx, SitemapUrl, paper_item, term_links,
+};
+use paper::PaperPages;
 pub use route::Route;
 use taxonomy::{Job, Listings};
 pub use templates::{BUILTIN_TEMPLATES, TemplateError, templates};
@@ -31,6 +36,48 @@ pub use templates::{BUILTIN_TEMPLATES, TemplateError, templates};
 pub struct OutputFile {
     pub path: String,
     pub contents: Vec<u8>,
+}
+
+/// Where rendered files go as soon as they are made. `Sync`: pages render in parallel.
+pub trait Sink: Sync {
+    fn put(&self, file: OutputFile) -> Result<(), crate::Error>;
+
+    /// Told this build's dependency map before any page is rendered.
+    fn plan(&self, _map: &deps::DepMap) {}
+
+    /// True when the sink already holds the last build's `path` and the map says it has not
+    /// changed: the page is not rendered again. The default keeps nothing.
+    fn keep(&self, _path: &str) -> Result<bool, crate::Error> {
+        Ok(false)
+    }
+}
+
+/// A sink that keeps every file in memory (`serve`, `check`, tests).
+#[derive(Debug, Default)]
+pub struct MemorySink(std::sync::Mutex<Vec<OutputFile>>);
+
+impl MemorySink {
+    /// The files put so far, sorted by path.
+    pub fn into_files(self) -> Vec<OutputFile> {
+        let mut files = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
+impl Sink for MemorySink {
+    fn put(&self, file: OutputFile) -> Result<(), crate::Error> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+        Ok(())
+    }
+}
+
+/// What rendering the pages found: pages put to the sink, and the content problems.
+pub struct RenderReport {
+    pub pages: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Papers whose page had diagnostics: never kept, so the next build reports them again.
+    pub warned: BTreeSet<usize>,
 }
 
 /// Where the site's own assets live, decided by the write stage's inputs.
@@ -82,14 +129,16 @@ fn site_ctx(config: &Config, assets: &Assets) -> SiteCtx {
     }
 }
 
-/// Renders every page. Diagnostics (math errors) are collected, not fatal here.
+/// Renders every page into `sink`. Diagnostics (math errors) are collected, not fatal here.
 pub fn render_site(
     lib: &Library,
+    analyses: &[Vec<Analysis>],
     config: &Config,
     tera: &Tera,
     md: &MarkdownContext<'_>,
     assets: &Assets,
-) -> Result<(Vec<OutputFile>, Vec<Diagnostic>), TemplateError> {
+    sink: &dyn Sink,
+) -> Result<RenderReport, crate::Error> {
     let site = site_ctx(config, assets);
     // Every author, keyword and venue link is made once, here; lists and pages reuse them.
     let author_links: Vec<Link> = lib
@@ -103,12 +152,12 @@ pub fn render_site(
         .collect();
     let keyword_links = term_links(config, Route::Keyword, &lib.keywords);
     let venue_links = term_links(config, Route::Venue, &lib.venues);
+    let r = templates::PageRenderer { tera, site: &site };
     let mut items: Vec<PaperItem> = lib
         .papers
-        .iter()
+        .par_iter()
         .map(|p| paper_item(config, p, &author_links, &keyword_links, &venue_links))
         .collect();
-    let r = templates::PageRenderer { tera, site: &site };
     let cites = paper::cite_table(lib, &items);
     let md = MarkdownContext {
         cites: Some(&cites),
@@ -122,63 +171,94 @@ pub fn render_site(
     for (item, excerpt) in items.iter_mut().zip(excerpts) {
         item.excerpt = excerpt;
     }
+    // Each list item is rendered once, with its excerpt, and shared by every list.
+    let values: Vec<ItemValue> = items
+        .par_iter_mut()
+        .map(|item| r.list_item(item))
+        .collect::<Result<_, TemplateError>>()?;
 
     let order = lib.newest_first();
     let in_feed: BTreeSet<usize> = order.iter().take(feed::FEED_ENTRIES).copied().collect();
-    // Paper pages carry the markdown work: render them in parallel.
+    // Paper pages carry the markdown work: render them in parallel, each worker writing its
+    // page; only the feed's few bodies are kept.
     let related = lib.related();
     let pages = PaperPages {
         lib,
+        analyses,
         config,
         items: &items,
+        values: &values,
         md: &md,
         r: &r,
         related: &related,
     };
-    let papers: Vec<Result<PaperPage, TemplateError>> = (0..lib.papers.len())
+    let papers: Vec<(Vec<Diagnostic>, Option<String>)> = (0..lib.papers.len())
         .into_par_iter()
-        .map(|i| pages.render(i, in_feed.contains(&i)))
-        .collect();
-    let mut files = Vec::new();
-    let mut diags = Vec::new();
+        .map(|i| {
+            // The feed's papers are always rendered: it needs their bodies.
+            let feed = in_feed.contains(&i);
+            if !feed && sink.keep(&Route::Paper(&lib.papers[i].slug).file())? {
+                return Ok((Vec::new(), None));
+            }
+            let page = pages.render(i, feed)?;
+            sink.put(page.file)?;
+            Ok((page.diagnostics, page.feed_body))
+        })
+        .collect::<Result<_, crate::Error>>()?;
+    let mut diagnostics = Vec::new();
+    let mut warned = BTreeSet::new();
     let mut feed_bodies: BTreeMap<usize, String> = BTreeMap::new();
-    for (i, result) in papers.into_iter().enumerate() {
-        let page = result?;
-        files.push(page.file);
-        diags.extend(page.diagnostics);
-        if let Some(body) = page.feed_body {
+    for (i, (diags, body)) in papers.into_iter().enumerate() {
+        if !diags.is_empty() {
+            warned.insert(i);
+        }
+        diagnostics.extend(diags);
+        if let Some(body) = body {
             feed_bodies.insert(i, body);
         }
     }
-    files.extend(years::render(lib, config, &items, &order, &r)?);
+    let year_pages = years::render(lib, config, &items, &order, &r)?;
+    let year_page_count = year_pages.len();
+    for file in year_pages {
+        sink.put(file)?;
+    }
     let feed = feed::feed(lib, config, &items, &order, &mut feed_bodies);
-    files.push(r.file(Route::Feed, "atom.xml", &feed)?);
-    files.push(r.file(Route::Sitemap, "sitemap.xml", &sitemap(lib, config))?);
+    sink.put(r.file(Route::Feed, "atom.xml", &feed)?)?;
+    sink.put(r.file(Route::Sitemap, "sitemap.xml", &sitemap(lib, config))?)?;
     let robots = SitemapCtx {
         urls: vec![SitemapUrl {
             loc: Route::Sitemap.absolute(config),
             lastmod: None,
         }],
     };
-    files.push(r.file(Route::Robots, "robots.txt", &robots)?);
+    sink.put(r.file(Route::Robots, "robots.txt", &robots)?)?;
 
     // Listing pages are many and small; render them in parallel too.
     let listings = Listings {
         lib,
         config,
-        items: &items,
+        values: &values,
         authors: &author_links,
         keywords: &keyword_links,
         venues: &venue_links,
         r: &r,
     };
-    let rendered: Result<Vec<OutputFile>, TemplateError> = Job::all(lib)
-        .into_par_iter()
-        .map(|job| listings.render(job))
-        .collect();
-    files.extend(rendered?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((files, diags))
+    let jobs = Job::all(lib);
+    let listing_pages = jobs.len();
+    jobs.into_par_iter().try_for_each(|job| {
+        if let Some(file) = job.file(lib)
+            && sink.keep(&file)?
+        {
+            return Ok(());
+        }
+        sink.put(listings.render(job)?)
+    })?;
+    Ok(RenderReport {
+        // Papers, the home, year and recent pages, and the listings (404 included).
+        pages: lib.papers.len() + year_page_count + listing_pages,
+        diagnostics,
+        warned,
+    })
 }
 
 /// Every page's absolute URL, sorted; paper pages carry their `added` date as `lastmod`.

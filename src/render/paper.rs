@@ -3,14 +3,14 @@
 
 use super::OutputFile;
 use super::bibtex;
-use super::context::{Link, PageMeta, PaperCtx, PaperItem, Reference, SummaryView};
+use super::context::{ItemValue, Link, PageMeta, PaperCtx, PaperItem, Reference, SummaryView};
 use super::route::Route;
 use super::templates::{PageRenderer, TemplateError};
 use crate::diag::Diagnostic;
 use crate::index::{Library, Paper, Resolution, dblp_url};
 use crate::load::config::Config;
 use crate::markdown::cite::{CiteTable, CiteTarget};
-use crate::markdown::{self, MarkdownContext, SourceSpan};
+use crate::markdown::{self, Analysis, MarkdownContext, SourceSpan};
 
 /// A rendered paper page, its diagnostics, and its summaries' HTML when the feed needs them.
 pub(super) struct PaperPage {
@@ -22,8 +22,11 @@ pub(super) struct PaperPage {
 /// The site-wide inputs every paper page shares.
 pub(super) struct PaperPages<'a> {
     pub(super) lib: &'a Library,
+    /// Each paper's summaries' analyses, in `lib.papers` order.
+    pub(super) analyses: &'a [Vec<Analysis>],
     pub(super) config: &'a Config,
     pub(super) items: &'a [PaperItem],
+    pub(super) values: &'a [ItemValue],
     pub(super) md: &'a MarkdownContext<'a>,
     pub(super) r: &'a PageRenderer<'a>,
     /// Every paper's related papers (`Library::related`), by paper index.
@@ -38,8 +41,9 @@ impl PaperPages<'_> {
         let mut diagnostics = Vec::new();
         let (mut has_math, mut has_code) = (false, false);
         let several = paper.source.summaries.len() > 1;
+        let analyses = &self.analyses[i];
         let mut summaries: Vec<SummaryView> = Vec::new();
-        for (n, (offset, text)) in paper.summaries().enumerate() {
+        for (n, ((offset, text), analysis)) in paper.summaries().zip(analyses).enumerate() {
             if text.trim().is_empty() {
                 // An empty section on the page helps no reader: say so and leave it out.
                 diagnostics.push(Diagnostic::warning(
@@ -60,7 +64,8 @@ impl PaperPages<'_> {
             } else {
                 String::new()
             };
-            let out = markdown::render_summary(text, &span, self.md, &prefix);
+            let out =
+                markdown::render_analysed(text, analysis.heading_shift, &span, self.md, &prefix);
             has_math |= out.has_math;
             has_code |= out.has_code;
             diagnostics.extend(out.diagnostics);
@@ -83,10 +88,9 @@ impl PaperPages<'_> {
             liquid_seen |= liquid;
             keep
         });
-        let description = paper
-            .summaries()
-            .next()
-            .map(|(_, text)| markdown::excerpt(text, 160))
+        let description = analyses
+            .first()
+            .map(|a| a.excerpt.clone())
             .filter(|d| !d.is_empty())
             .unwrap_or_else(|| format!("A summary of {}.", paper.front().title));
         let page = PageMeta {
@@ -102,18 +106,19 @@ impl PaperPages<'_> {
             let html: Vec<&str> = summaries.iter().map(|s| s.html.as_str()).collect();
             super::feed::mathml_only(&html.join("\n"))
         });
-        let list = |idxs: &[usize]| idxs.iter().map(|&i| items[i].clone()).collect();
+        let values = self.values;
+        let list = |idxs: &[usize]| idxs.iter().map(|&i| values[i].clone()).collect();
         let ctx = PaperCtx {
             paper: items[i].clone(),
             summaries,
             external_url: paper.front().url.clone(),
             links: links(paper, self.config),
             added: paper.front().added.map(|d| d.to_string()),
-            references: references(paper, items),
+            references: references(paper, items, values),
             cited_by: list(&paper.cited_by),
             related: self.related[i]
                 .iter()
-                .map(|&(r, _)| items[r].clone())
+                .map(|&(r, _)| values[r].clone())
                 .collect(),
             bibtex: bibtex::entry(lib, paper),
             bib_url: Route::Bibliography.url(self.config),
@@ -212,12 +217,12 @@ pub(super) fn cite_table(lib: &Library, items: &[PaperItem]) -> CiteTable {
 }
 
 /// A paper's references: the papers it cites, then its DBLP links, then its missing keys.
-fn references(paper: &Paper, items: &[PaperItem]) -> Vec<Reference> {
+fn references(paper: &Paper, items: &[PaperItem], values: &[ItemValue]) -> Vec<Reference> {
     let internal = paper.cites.iter().map(|&i| Reference {
         key: items[i].key.clone(),
         kind: "paper",
         url: Some(items[i].url.clone()),
-        paper: Some(items[i].clone()),
+        paper: Some(values[i].clone()),
     });
     let external = paper.external.iter().map(|key| Reference {
         key: key.clone(),

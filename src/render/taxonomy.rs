@@ -3,7 +3,7 @@
 
 use super::OutputFile;
 use super::context::{
-    AuthorCtx, EmptyCtx, Link, PaperItem, TermCtx, TermsCtx, VenueCtx, YearGroup, meta,
+    AuthorCtx, EmptyCtx, ItemValue, Link, TermCtx, TermsCtx, VenueCtx, YearGroup, meta,
 };
 use super::route::Route;
 use super::templates::{PageRenderer, TemplateError};
@@ -33,11 +33,25 @@ impl Job {
     }
 }
 
+impl Job {
+    /// The output file of a page about one author, keyword or venue; None for the site-wide
+    /// listings, which are always rendered.
+    pub(super) fn file(self, lib: &Library) -> Option<String> {
+        let route = match self {
+            Job::Author(i) => Route::Author(&lib.authors[i].slug),
+            Job::Keyword(i) => Route::Keyword(&lib.keywords[i].slug),
+            Job::Venue(i) => Route::Venue(&lib.venues[i].slug),
+            Job::Authors | Job::Keywords | Job::Venues | Job::NotFound => return None,
+        };
+        Some(route.file())
+    }
+}
+
 /// What listing pages share: the library, the link tables and the list items.
 pub(super) struct Listings<'a> {
     pub(super) lib: &'a Library,
     pub(super) config: &'a Config,
-    pub(super) items: &'a [PaperItem],
+    pub(super) values: &'a [ItemValue],
     pub(super) authors: &'a [Link],
     pub(super) keywords: &'a [Link],
     pub(super) venues: &'a [Link],
@@ -45,8 +59,8 @@ pub(super) struct Listings<'a> {
 }
 
 impl Listings<'_> {
-    fn list(&self, idxs: &[usize]) -> Vec<PaperItem> {
-        idxs.iter().map(|&i| self.items[i].clone()).collect()
+    fn list(&self, idxs: &[usize]) -> Vec<ItemValue> {
+        idxs.iter().map(|&i| self.values[i].clone()).collect()
     }
 
     /// An index of every author, keyword or venue.
@@ -138,10 +152,10 @@ impl Listings<'_> {
                 for &p in &term.papers {
                     let year = lib.papers[p].front().year;
                     match years.last_mut() {
-                        Some(g) if g.year == year => g.papers.push(self.items[p].clone()),
+                        Some(g) if g.year == year => g.papers.push(self.values[p].clone()),
                         _ => years.push(YearGroup {
                             year,
-                            papers: vec![self.items[p].clone()],
+                            papers: vec![self.values[p].clone()],
                         }),
                     }
                 }

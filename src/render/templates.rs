@@ -7,7 +7,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::OutputFile;
-use super::context::{Page, PageMeta, SiteCtx};
+use super::context::{Page, PageMeta, PaperItem, SiteCtx};
 use super::route::Route;
 
 /// Templates shipped in the binary; a site's `templates/` overrides any of them by name.
@@ -94,6 +94,21 @@ impl PageRenderer<'_> {
             path: route.file(),
             contents: without_forbidden_chars(text).into_bytes(),
         })
+    }
+
+    /// `item` as list templates get it: its fields and `html`, `paper_item.html` rendered once
+    /// for it (with `p` and `site`), so every list reuses the same markup.
+    pub(super) fn list_item(&self, item: &mut PaperItem) -> Result<tera::Value, TemplateError> {
+        let template = "paper_item.html";
+        let mut ctx = Context::new();
+        ctx.insert("site", self.site);
+        ctx.insert("p", item);
+        let html = self
+            .tera
+            .render(template, &ctx)
+            .map_err(|e| template_error(template, &e))?;
+        item.html = Some(tera::Value::safe_string(&html));
+        Ok(tera::Value::from_serializable(item))
     }
 
     /// Renders `template` for the page at `route`.

@@ -43,8 +43,8 @@ pub(super) fn build_once(opts: &BuildOptions) -> Outcome {
     };
     // The next rebuild renders only expressions that are new since this one, as `build` does;
     // a cache that cannot be saved only costs time.
-    if let Err(e) = crate::math::save_cache(&rendered.math) {
-        eprintln!("warning: math render cache not saved: {e}");
+    if let Err(e) = rendered.store.save() {
+        eprintln!("warning: render cache not saved: {e}");
     }
     let (errors, warnings): (Vec<_>, Vec<_>) = rendered
         .diagnostics

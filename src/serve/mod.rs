@@ -8,6 +8,7 @@
 //! failed) and `/__sitegen/status` reports the build generation as JSON for scripts and tests.
 
 mod build;
+mod conn;
 mod http;
 mod watch;
 
@@ -20,6 +21,8 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+pub use conn::{HEADER_TIMEOUT, MAX_CONNECTIONS};
 use tower_livereload::LiveReloadLayer;
 
 use crate::{BuildOptions, Error};
@@ -48,6 +51,10 @@ pub struct ServeOptions {
     pub drafts: bool,
     /// How long the watcher waits for a burst of file events to settle before rebuilding.
     pub debounce: Duration,
+    /// A request's headers must arrive within this time; idle connections close after it.
+    pub header_timeout: Duration,
+    /// Open connections at most.
+    pub max_connections: usize,
 }
 
 impl ServeOptions {
@@ -59,6 +66,8 @@ impl ServeOptions {
             port_attempts: DEFAULT_PORT_ATTEMPTS,
             drafts: false,
             debounce: Duration::from_millis(100),
+            header_timeout: HEADER_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
         }
     }
 }
@@ -176,18 +185,23 @@ pub async fn start(opts: ServeOptions) -> Result<Server, Error> {
         reloader,
     )?;
 
+    let hosts = Arc::new(conn::AllowedHosts::for_addr(addr));
     let app = Router::new()
         .fallback(handle)
         .with_state(Arc::clone(&shared))
-        .layer(livereload);
+        .layer(livereload)
+        .layer(axum::middleware::from_fn_with_state(
+            hosts,
+            conn::check_host,
+        ));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stop_rx.await;
-            })
-            .await
-    });
+    let limits = conn::Limits {
+        header_timeout: opts.header_timeout,
+        max_connections: opts.max_connections,
+    };
+    let http = tokio::spawn(conn::serve(listener, app, limits, async {
+        let _ = stop_rx.await;
+    }));
     Ok(Server {
         addr,
         shared,

@@ -88,6 +88,16 @@ pub(super) fn start_watcher(
                 while let Ok(msg) = rx.try_recv() {
                     stop |= handle_msg(msg, &mut changed);
                 }
+                // A save that truncates then writes may be seen between the two: wait for the
+                // write (the next event) rather than flash a "missing front matter" error.
+                let mut waits = 0;
+                while !stop && waits < SETTLE_ROUNDS && changed.iter().any(|p| mid_save(p)) {
+                    waits += 1;
+                    match rx.recv_timeout(debounce * 2) {
+                        Ok(msg) => stop |= handle_msg(msg, &mut changed),
+                        Err(_) => break,
+                    }
+                }
                 if stop || changed.is_empty() {
                     continue;
                 }
@@ -112,6 +122,15 @@ pub(super) fn start_watcher(
         })
         .map_err(|e| Error::io(&watch_root, e))?;
     Ok((tx, thread))
+}
+
+/// How many times a rebuild waits for a save in progress to finish.
+const SETTLE_ROUNDS: usize = 3;
+
+/// Whether `path` looks like a file caught in the middle of a truncate-then-write save: it
+/// exists and is empty. (A file that stays empty is built after the wait, and reported.)
+pub(super) fn mid_save(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0)
 }
 
 /// Watches each of `WATCHED_DIRS` that exists and is not watched yet; a folder that was itself
@@ -174,6 +193,17 @@ pub(super) fn is_relevant(root: &Path, path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_files_are_saves_in_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.md");
+        std::fs::write(&file, "").unwrap();
+        assert!(mid_save(&file));
+        std::fs::write(&file, "+++\n").unwrap();
+        assert!(!mid_save(&file));
+        assert!(!mid_save(dir.path()) && !mid_save(&dir.path().join("gone.md")));
+    }
 
     #[test]
     fn relevant_paths() {

@@ -1,8 +1,13 @@
 //! The write stage: puts a rendered site on disk atomically. Files go to a temporary folder
-//! beside the output, which is swapped in only when everything was written, so a failed build
-//! never leaves a half-written site. It must not render anything, and it never deletes a file it
-//! did not write: a folder is replaced only when its manifest (written by sitegen alone) lists
-//! every file in it, and never when it holds the site's sources.
+//! beside the output as the render workers make them (`tree::TreeWriter`, a `render::Sink`),
+//! which is swapped in only when everything was written, so a failed build never leaves a
+//! half-written site. It must not render anything, and it never deletes a file it did not
+//! write: a folder is replaced only when its manifest (written by sitegen alone) lists every
+//! file in it, and never when it holds the site's sources.
+
+mod tree;
+
+pub use tree::{TreeWriter, Written};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -10,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::Error;
-use crate::render::OutputFile;
+use crate::render::{OutputFile, Sink};
 
 /// GitHub Pages needs this file so it serves folders starting with `_` as they are. Other tools
 /// and people create it too, so it proves nothing about who owns a folder.
@@ -46,66 +51,36 @@ impl SiteOutput {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
-    /// Every site path the output will hold, sorted.
-    fn paths(&self) -> BTreeSet<&str> {
-        self.files
-            .iter()
-            .map(|f| f.path.as_str())
-            .chain(self.copies.keys().map(String::as_str))
-            .collect()
-    }
-
-    /// The manifest's text for this output.
-    fn manifest(&self) -> String {
-        let mut text = String::from(MANIFEST_HEADER);
+/// The manifest's text for a site holding `paths`.
+fn manifest<'a>(paths: impl IntoIterator<Item = &'a str>) -> String {
+    let sorted: BTreeSet<&str> = paths.into_iter().collect();
+    let mut text = String::from(MANIFEST_HEADER);
+    text.push('\n');
+    for path in sorted {
+        text.push_str(path);
         text.push('\n');
-        for path in self.paths() {
-            text.push_str(path);
-            text.push('\n');
-        }
-        text
     }
+    text
 }
 
 /// Writes `site` (of the site whose sources are in `root`) to `out`, replacing what was there
 /// only once the new site is complete.
 pub fn write(root: &Path, out: &Path, site: &SiteOutput) -> Result<(), Error> {
-    check_location(root, out)?;
-    check_replaceable(out)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let name = out
-        .file_name()
-        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-    remove_stale_temporaries(&parent, &name);
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    }
-    if let Err(e) = write_tree(&tmp, site) {
-        // Leave no debris behind; the error that matters is the write's.
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    match swap(&tmp, out) {
-        // `tmp` now holds the previous site.
-        Ok(true) => remove_tree(&tmp),
-        Ok(false) => Ok(()),
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Err(Error::io(out, e))
-        }
-    }
+    let writer = TreeWriter::begin(root, out)?;
+    site.files
+        .par_iter()
+        .filter(|f| !site.copies.contains_key(&f.path))
+        .try_for_each(|f| writer.put(f.clone()))?;
+    writer
+        .finish(&site.copies, &crate::render::deps::DepMap::default())
+        .map(drop)
 }
 
 /// Refuses an output folder that is, or would contain, the site's sources: replacing it would
 /// delete them.
-fn check_location(root: &Path, out: &Path) -> Result<(), Error> {
+pub(crate) fn check_location(root: &Path, out: &Path) -> Result<(), Error> {
     let refuse = |reason: String| {
         Err(Error::UnsafeOutput {
             path: out.to_path_buf(),
@@ -156,7 +131,7 @@ fn absolute(path: &Path) -> Result<PathBuf, Error> {
 
 /// An existing, non-empty `out` must be a site sitegen wrote, holding only the files its
 /// manifest lists.
-fn check_replaceable(out: &Path) -> Result<(), Error> {
+pub(crate) fn check_replaceable(out: &Path) -> Result<(), Error> {
     let refuse = |reason: String| {
         Err(Error::UnsafeOutput {
             path: out.to_path_buf(),
@@ -228,7 +203,7 @@ fn check_replaceable(out: &Path) -> Result<(), Error> {
 /// could clean up (`.NAME.tmp-PID`, and `.NAME.old-PID` of older versions). Folders of a build
 /// still running are left alone. Failing to remove one only leaves debris, so it is not an
 /// error.
-fn remove_stale_temporaries(parent: &Path, name: &str) {
+pub(crate) fn remove_stale_temporaries(parent: &Path, name: &str) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
@@ -262,7 +237,7 @@ fn process_alive(pid: u32) -> bool {
 /// now holds the previous tree. On Linux the exchange is one `renameat2(RENAME_EXCHANGE)`, so
 /// `out` is never missing, not even for a moment; elsewhere (or on file systems without it) two
 /// renames leave a short gap.
-fn swap(tmp: &Path, out: &Path) -> std::io::Result<bool> {
+pub(crate) fn swap(tmp: &Path, out: &Path) -> std::io::Result<bool> {
     if !out.exists() {
         std::fs::rename(tmp, out)?;
         return Ok(false);
@@ -314,65 +289,10 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     }
 }
 
-fn write_tree(dir: &Path, site: &SiteOutput) -> Result<(), Error> {
-    // Folders first (few, and parents before children), then the files in parallel: with
-    // thousands of small pages, file creation is what writing costs.
-    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
-    dirs.insert(dir.to_path_buf());
-    let generated = site
-        .files
-        .iter()
-        .filter(|f| !site.copies.contains_key(&f.path));
-    for path in generated
-        .clone()
-        .map(|f| f.path.as_str())
-        .chain(site.copies.keys().map(String::as_str))
-    {
-        if let Some(parent) = dir.join(path).parent() {
-            dirs.insert(parent.to_path_buf());
-        }
-    }
-    for d in &dirs {
-        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
-    }
-    generated
-        .collect::<Vec<_>>()
-        .par_iter()
-        .try_for_each(|file| {
-            let path = dir.join(&file.path);
-            std::fs::write(&path, &file.contents).map_err(|e| Error::io(&path, e))
-        })?;
-    site.copies.par_iter().try_for_each(|(site_path, source)| {
-        std::fs::copy(source, dir.join(site_path))
-            .map(drop)
-            .map_err(|e| Error::io(source, e))
-    })?;
-    // Last, so only a complete tree carries the proof that sitegen wrote it.
-    let manifest = dir.join(MANIFEST);
-    std::fs::write(&manifest, site.manifest()).map_err(|e| Error::io(&manifest, e))
-}
-
-/// Removes a previous site, its top-level folders in parallel (a large list has thousands of
-/// pages under `papers/` and `authors/`).
-fn remove_tree(dir: &Path) -> Result<(), Error> {
-    let children: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    children.par_iter().try_for_each(|child| {
-        let removed = if child.is_dir() {
-            std::fs::remove_dir_all(child)
-        } else {
-            std::fs::remove_file(child)
-        };
-        removed.map_err(|e| Error::io(child, e))
-    })?;
-    std::fs::remove_dir(dir).map_err(|e| Error::io(dir, e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::CACHE_DIR;
 
     fn site(files: &[(&str, &str)]) -> SiteOutput {
         SiteOutput {
@@ -418,9 +338,19 @@ mod tests {
         write(&root, &out, &site(&[(NOJEKYLL, ""), ("b.html", "two")])).unwrap();
         assert!(!out.join("a").exists());
         assert_eq!(std::fs::read_to_string(out.join("b.html")).unwrap(), "two");
-        assert_eq!(names(&root), ["content", "public", "sitegen.toml"]);
+        // The replaced tree waits in the cache folder until the next build deletes it.
+        assert_eq!(
+            names(&root),
+            [CACHE_DIR, "content", "public", "sitegen.toml"]
+        );
+        let trash = root.join(CACHE_DIR);
+        assert_eq!(names(&trash).len(), 1);
+        write(&root, &out, &site(&[(NOJEKYLL, ""), ("c.html", "three")])).unwrap();
+        let old = names(&trash);
+        assert_eq!(old.len(), 1, "{old:?}");
+        assert!(trash.join(&old[0]).join("b.html").exists());
         let manifest = std::fs::read_to_string(out.join(MANIFEST)).unwrap();
-        assert_eq!(manifest, format!("{MANIFEST_HEADER}\n{NOJEKYLL}\nb.html\n"));
+        assert_eq!(manifest, format!("{MANIFEST_HEADER}\n{NOJEKYLL}\nc.html\n"));
     }
 
     #[test]

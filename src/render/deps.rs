@@ -1,0 +1,133 @@
+//! The dependency map: for each paper, the pages that show it (its page; its authors', keywords'
+//! and venue's pages; the pages of papers it cites or that cite it), plus what every page shares
+//! (configuration, templates, assets). Comparing the map of the last build with this one's says
+//! which pages must be rendered again; the others are the same bytes as before. Site-wide pages
+//! (home, feed, sitemap, the term indexes, 404) are always rendered: they are few and cheap. It
+//! must not read or write files: the build keeps the map between runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::route::Route;
+use crate::index::Library;
+
+/// What one paper's pages depend on, as the last build saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperDeps {
+    /// blake3 of the paper file, hex.
+    pub hash: String,
+    pub slug: String,
+    pub key: String,
+    /// Output files that show this paper.
+    pub pages: Vec<String>,
+    /// Its page had diagnostics: render it again so they are reported again.
+    #[serde(default)]
+    pub warned: bool,
+}
+
+/// The map of one build: what every page shares, and each paper's pages by source path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepMap {
+    /// blake3 of everything all pages depend on (version, configuration, templates, assets).
+    pub global: String,
+    pub papers: BTreeMap<String, PaperDeps>,
+    /// Author identity → slug: a slug that moved changes links on pages of other papers.
+    pub authors: BTreeMap<String, String>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl DepMap {
+    /// The map of `lib`; `global` fingerprints what every page shares.
+    pub fn new(lib: &Library, global: &[u8; 32]) -> DepMap {
+        let papers = lib
+            .papers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let deps = PaperDeps {
+                    hash: hex(blake3::hash(p.source.text.as_bytes()).as_bytes()),
+                    slug: p.slug.clone(),
+                    key: p.key.clone(),
+                    pages: pages_showing(lib, i),
+                    warned: false,
+                };
+                (p.source.path.to_string_lossy().into_owned(), deps)
+            })
+            .collect();
+        let authors = lib
+            .authors
+            .iter()
+            .map(|a| (a.name.identity(), a.slug.clone()))
+            .collect();
+        DepMap {
+            global: hex(global),
+            papers,
+            authors,
+        }
+    }
+
+    /// Records which papers' pages had diagnostics in this build.
+    pub fn mark_warned(&mut self, lib: &Library, warned: &BTreeSet<usize>) {
+        for &i in warned {
+            let path = lib.papers[i].source.path.to_string_lossy();
+            if let Some(deps) = self.papers.get_mut(path.as_ref()) {
+                deps.warned = true;
+            }
+        }
+    }
+
+    /// The pages of this build that must be rendered again after `old`; None when all must
+    /// (other configuration or templates, papers added or removed, an unchanged paper's
+    /// key or slug that moved).
+    pub fn changed_pages(&self, old: &DepMap) -> Option<BTreeSet<String>> {
+        if self.global != old.global || self.papers.len() != old.papers.len() {
+            return None;
+        }
+        let mut pages = BTreeSet::new();
+        for (path, new) in &self.papers {
+            let prev = old.papers.get(path)?;
+            if prev.hash != new.hash {
+                pages.extend(prev.pages.iter().cloned());
+                pages.extend(new.pages.iter().cloned());
+            } else if prev.slug != new.slug || prev.key != new.key {
+                // An unchanged paper whose URL or key moved (a slug collision resolved another
+                // way): pages this map does not connect to it may link it.
+                return None;
+            } else if prev.warned {
+                pages.insert(Route::Paper(&new.slug).file());
+            }
+        }
+        let moved = self
+            .authors
+            .iter()
+            .any(|(id, slug)| old.authors.get(id).is_some_and(|s| s != slug));
+        (!moved).then_some(pages)
+    }
+}
+
+/// Output files that show paper `i`.
+fn pages_showing(lib: &Library, i: usize) -> Vec<String> {
+    let p = &lib.papers[i];
+    let mut routes = vec![Route::Paper(&p.slug)];
+    routes.extend(
+        p.authors
+            .iter()
+            .map(|&a| Route::Author(&lib.authors[a].slug)),
+    );
+    routes.extend(
+        p.keywords
+            .iter()
+            .map(|&k| Route::Keyword(&lib.keywords[k].slug)),
+    );
+    routes.extend(p.venue.map(|v| Route::Venue(&lib.venues[v].slug)));
+    let linked = p.cites.iter().chain(&p.cited_by);
+    routes.extend(linked.map(|&j| Route::Paper(&lib.papers[j].slug)));
+    let mut files: Vec<String> = routes.iter().map(Route::file).collect();
+    files.sort();
+    files.dedup();
+    files
+}
