@@ -1,5 +1,6 @@
 //! The dependency map: for each paper, the pages that show it (its page; its authors', keywords'
-//! and venue's pages; the pages of papers it cites or that cite it), plus what every page shares
+//! and venue's pages; the pages of papers it cites, that cite it, or that show it as related),
+//! plus what every page shares
 //! (configuration, templates, assets). Comparing the map of the last build with this one's says
 //! which pages must be rendered again; the others are the same bytes as before. Site-wide pages
 //! (home, feed, sitemap, the term indexes, 404) are always rendered: they are few and cheap. It
@@ -24,6 +25,10 @@ pub struct PaperDeps {
     /// Its page had diagnostics: render it again so they are reported again.
     #[serde(default)]
     pub warned: bool,
+    /// The slugs of its related papers, in order: an edit elsewhere (a keyword's rarity, a new
+    /// citation) can change them without touching this paper's file.
+    #[serde(default)]
+    pub related: Vec<String>,
 }
 
 /// The map of one build: what every page shares, and each paper's pages by source path.
@@ -43,6 +48,14 @@ fn hex(bytes: &[u8]) -> String {
 impl DepMap {
     /// The map of `lib`; `global` fingerprints what every page shares.
     pub fn new(lib: &Library, global: &[u8; 32]) -> DepMap {
+        let related = lib.related();
+        // Papers whose pages list paper `i` among their related papers.
+        let mut shown_by: Vec<Vec<usize>> = vec![Vec::new(); lib.papers.len()];
+        for (j, list) in related.iter().enumerate() {
+            for &(i, _) in list {
+                shown_by[i].push(j);
+            }
+        }
         let papers = lib
             .papers
             .iter()
@@ -52,8 +65,12 @@ impl DepMap {
                     hash: hex(blake3::hash(p.source.text.as_bytes()).as_bytes()),
                     slug: p.slug.clone(),
                     key: p.key.clone(),
-                    pages: pages_showing(lib, i),
+                    pages: pages_showing(lib, i, &shown_by[i]),
                     warned: false,
+                    related: related[i]
+                        .iter()
+                        .map(|&(r, _)| lib.papers[r].slug.clone())
+                        .collect(),
                 };
                 (p.source.path.to_string_lossy().into_owned(), deps)
             })
@@ -97,7 +114,7 @@ impl DepMap {
                 // An unchanged paper whose URL or key moved (a slug collision resolved another
                 // way): pages this map does not connect to it may link it.
                 return None;
-            } else if prev.warned {
+            } else if prev.warned || prev.related != new.related {
                 pages.insert(Route::Paper(&new.slug).file());
             }
         }
@@ -109,8 +126,8 @@ impl DepMap {
     }
 }
 
-/// Output files that show paper `i`.
-fn pages_showing(lib: &Library, i: usize) -> Vec<String> {
+/// Output files that show paper `i`; `shown_by` are the papers listing it as related.
+fn pages_showing(lib: &Library, i: usize, shown_by: &[usize]) -> Vec<String> {
     let p = &lib.papers[i];
     let mut routes = vec![Route::Paper(&p.slug)];
     routes.extend(
@@ -124,7 +141,7 @@ fn pages_showing(lib: &Library, i: usize) -> Vec<String> {
             .map(|&k| Route::Keyword(&lib.keywords[k].slug)),
     );
     routes.extend(p.venue.map(|v| Route::Venue(&lib.venues[v].slug)));
-    let linked = p.cites.iter().chain(&p.cited_by);
+    let linked = p.cites.iter().chain(&p.cited_by).chain(shown_by);
     routes.extend(linked.map(|&j| Route::Paper(&lib.papers[j].slug)));
     let mut files: Vec<String> = routes.iter().map(Route::file).collect();
     files.sort();
