@@ -141,15 +141,7 @@ pub fn render_site(
 ) -> Result<RenderReport, crate::Error> {
     let site = site_ctx(config, assets);
     // Every author, keyword and venue link is made once, here; lists and pages reuse them.
-    let author_links: Vec<Link> = lib
-        .authors
-        .iter()
-        .map(|a| Link {
-            name: a.name.display(),
-            url: Route::Author(&a.slug).url(config),
-            count: Some(a.papers.len()),
-        })
-        .collect();
+    let author_links = author_links(lib, config);
     let keyword_links = term_links(config, Route::Keyword, &lib.keywords);
     let venue_links = term_links(config, Route::Venue, &lib.venues);
     let r = templates::PageRenderer { tera, site: &site };
@@ -243,22 +235,41 @@ pub fn render_site(
         venues: &venue_links,
         r: &r,
     };
-    let jobs = Job::all(lib);
-    let listing_pages = jobs.len();
-    jobs.into_par_iter().try_for_each(|job| {
-        if let Some(file) = job.file(lib)
-            && sink.keep(&file)?
-        {
-            return Ok(());
-        }
-        sink.put(listings.render(job)?)
-    })?;
+    let listing_pages = render_listings(&listings, sink)?;
     Ok(RenderReport {
         // Papers, the home, year and recent pages, and the listings (404 included).
         pages: lib.papers.len() + year_page_count + listing_pages,
         diagnostics,
         warned,
     })
+}
+
+/// Every author's link, with their number of papers.
+fn author_links(lib: &Library, config: &Config) -> Vec<Link> {
+    lib.authors
+        .iter()
+        .map(|a| Link {
+            name: a.name.display(),
+            url: Route::Author(&a.slug).url(config),
+            count: Some(a.papers.len()),
+        })
+        .collect()
+}
+
+/// Renders the listing pages (authors, keywords, venues, their indexes, 404) that the sink does
+/// not keep from the last build; returns how many listing pages the site has.
+fn render_listings(listings: &Listings<'_>, sink: &dyn Sink) -> Result<usize, crate::Error> {
+    let jobs = Job::all(listings.lib);
+    let count = jobs.len();
+    jobs.into_par_iter().try_for_each(|job| {
+        if let Some(file) = job.file(listings.lib)
+            && sink.keep(&file)?
+        {
+            return Ok(());
+        }
+        sink.put(listings.render(job)?)
+    })?;
+    Ok(count)
 }
 
 /// Every page's absolute URL, sorted; paper pages carry their `added` date as `lastmod`.
