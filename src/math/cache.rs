@@ -138,11 +138,7 @@ mod tests {
     use super::*;
     use crate::load::config::MathEngine;
 
-    fn katex() -> Katex {
-        let mut macros = BTreeMap::new();
-        macros.insert("\\vx".to_owned(), "\\mathbf{x}".to_owned());
-        Katex::new(MathEngine::Katex, &macros).unwrap()
-    }
+    use crate::math::engine::test_katex as katex;
 
     #[test]
     fn cache_hits_are_not_rendered_again() {

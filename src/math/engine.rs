@@ -133,15 +133,19 @@ pub(super) fn short_message(text: &str) -> String {
     }
 }
 
+/// The default engine with one macro (`\\vx`), as the math modules' tests use it.
+#[cfg(all(test, feature = "katex"))]
+pub(crate) fn test_katex() -> Katex {
+    let mut macros = BTreeMap::new();
+    macros.insert("\\vx".to_owned(), "\\mathbf{x}".to_owned());
+    Katex::new(MathEngine::Katex, &macros).unwrap()
+}
+
 #[cfg(all(test, feature = "katex"))]
 mod tests {
     use super::*;
 
-    fn katex() -> Katex {
-        let mut macros = BTreeMap::new();
-        macros.insert("\\vx".to_owned(), "\\mathbf{x}".to_owned());
-        Katex::new(MathEngine::Katex, &macros).unwrap()
-    }
+    use crate::math::engine::test_katex as katex;
 
     #[test]
     fn keys_depend_on_tex_display_and_macros() {

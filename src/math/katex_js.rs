@@ -87,11 +87,7 @@ mod tests {
     use crate::load::config::MathEngine;
     use crate::math::engine::Katex;
 
-    fn katex() -> Katex {
-        let mut macros = BTreeMap::new();
-        macros.insert("\\vx".to_owned(), "\\mathbf{x}".to_owned());
-        Katex::new(MathEngine::Katex, &macros).unwrap()
-    }
+    use crate::math::engine::test_katex as katex;
 
     #[test]
     fn renders_inline_and_display_with_mathml() {
