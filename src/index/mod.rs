@@ -214,6 +214,16 @@ impl Pending {
     }
 }
 
+/// An error about a front-matter field of `p`, at that field's line.
+fn field_error(p: &Pending, field: &str, message: String) -> Diagnostic {
+    Diagnostic::error(
+        &p.source.path,
+        &p.source.text,
+        p.source.field_offset(field),
+        message,
+    )
+}
+
 /// Keys (explicit or derived, derived clashes suffixed `a`, `b`) and slugs; explicit duplicates
 /// are errors. Returns the kept papers sorted by slug.
 fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>) -> Vec<Pending> {
@@ -307,10 +317,9 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
         }
         let mut bad = false;
         if let Some(first) = keys.get(&p.key) {
-            diags.push(Diagnostic::error(
-                &p.source.path,
-                &p.source.text,
-                p.source.field_offset("key"),
+            diags.push(field_error(
+                &p,
+                "key",
                 format!(
                     "duplicate key `{}`: already used by {}",
                     p.key,
@@ -320,10 +329,9 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
             bad = true;
         }
         if p.front().slug.is_some() && p.slug.len() > names::MAX_SLUG {
-            diags.push(Diagnostic::error(
-                &p.source.path,
-                &p.source.text,
-                p.source.field_offset("slug"),
+            diags.push(field_error(
+                &p,
+                "slug",
                 format!(
                     "`slug` is {} bytes long; the limit is {} (slugs name files and folders)",
                     p.slug.len(),
@@ -332,10 +340,9 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
             ));
             bad = true;
         } else if let Some(first) = slugs.get(&p.slug).filter(|_| p.front().slug.is_some()) {
-            diags.push(Diagnostic::error(
-                &p.source.path,
-                &p.source.text,
-                p.source.field_offset("slug"),
+            diags.push(field_error(
+                &p,
+                "slug",
                 format!(
                     "duplicate slug `{}`: {} has the same URL; choose another `slug`",
                     p.slug,
