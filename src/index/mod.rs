@@ -60,6 +60,8 @@ pub struct Library {
     aliases: BTreeMap<String, Vec<usize>>,
     /// Last `/` segment of every key and alias → the papers having it (sorted).
     suffixes: BTreeMap<String, Vec<usize>>,
+    /// `related()`, once worked out.
+    related: std::sync::OnceLock<Vec<Vec<(usize, f64)>>>,
 }
 
 impl Library {

@@ -15,6 +15,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use super::Library;
 
 /// How many related papers a paper page lists at most.
@@ -26,8 +28,13 @@ const AUTHOR_WEIGHT: f64 = 1.5;
 const CITATION_WEIGHT: f64 = 1.0;
 
 impl Library {
-    /// For every paper (by index), its related papers, best first, with their scores.
-    pub fn related(&self) -> Vec<Vec<(usize, f64)>> {
+    /// For every paper (by index), its related papers, best first, with their scores. Worked
+    /// out on first use and kept: the dependency map and the paper pages both need it.
+    pub fn related(&self) -> &[Vec<(usize, f64)>] {
+        self.related.get_or_init(|| self.score_related())
+    }
+
+    fn score_related(&self) -> Vec<Vec<(usize, f64)>> {
         let n = self.papers.len();
         let idf: Vec<f64> = self
             .keywords
@@ -41,46 +48,97 @@ impl Library {
                 external.entry(key).or_default().push(i);
             }
         }
+        // A paper shares keywords with thousands of others in a large list: scores go into
+        // one dense array per worker (reset through the list of entries touched), not a map.
         (0..n)
-            .map(|a| {
-                let mut score: BTreeMap<usize, f64> = BTreeMap::new();
-                let mut add = |b: usize, w: f64| {
-                    if b != a && w > 0.0 {
-                        *score.entry(b).or_default() += w;
+            .into_par_iter()
+            .map_init(
+                || Scores::new(n),
+                |scores, a| {
+                    let paper = &self.papers[a];
+                    for &k in &paper.keywords {
+                        if idf[k] > 0.0 {
+                            for &b in &self.keywords[k].papers {
+                                scores.add(a, b, idf[k]);
+                            }
+                        }
                     }
-                };
-                let paper = &self.papers[a];
-                for &k in &paper.keywords {
-                    if idf[k] > 0.0 {
-                        self.keywords[k].papers.iter().for_each(|&b| add(b, idf[k]));
+                    for &author in &paper.authors {
+                        for &b in &self.authors[author].papers {
+                            scores.add(a, b, AUTHOR_WEIGHT);
+                        }
                     }
-                }
-                for &author in &paper.authors {
-                    let others = &self.authors[author].papers;
-                    others.iter().for_each(|&b| add(b, AUTHOR_WEIGHT));
-                }
-                for &citer in &paper.cited_by {
-                    let cited = &self.papers[citer].cites;
-                    cited.iter().for_each(|&b| add(b, CITATION_WEIGHT));
-                    add(citer, CITATION_WEIGHT);
-                }
-                for &r in &paper.cites {
-                    let citers = &self.papers[r].cited_by;
-                    citers.iter().for_each(|&b| add(b, CITATION_WEIGHT));
-                    add(r, CITATION_WEIGHT);
-                }
-                for key in &paper.external {
-                    external[key.as_str()]
-                        .iter()
-                        .for_each(|&b| add(b, CITATION_WEIGHT));
-                }
-                let mut best: Vec<(usize, f64)> =
-                    score.into_iter().filter(|&(_, s)| s >= THRESHOLD).collect();
-                best.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-                best.truncate(MAX_RELATED);
-                best
-            })
+                    for &citer in &paper.cited_by {
+                        for &b in &self.papers[citer].cites {
+                            scores.add(a, b, CITATION_WEIGHT);
+                        }
+                        scores.add(a, citer, CITATION_WEIGHT);
+                    }
+                    for &r in &paper.cites {
+                        for &b in &self.papers[r].cited_by {
+                            scores.add(a, b, CITATION_WEIGHT);
+                        }
+                        scores.add(a, r, CITATION_WEIGHT);
+                    }
+                    for key in &paper.external {
+                        for &b in &external[key.as_str()] {
+                            scores.add(a, b, CITATION_WEIGHT);
+                        }
+                    }
+                    scores.take_best()
+                },
+            )
             .collect()
+    }
+}
+
+/// One paper's scores against every other paper, and which entries are set.
+struct Scores {
+    score: Vec<f64>,
+    touched: Vec<usize>,
+}
+
+impl Scores {
+    fn new(n: usize) -> Scores {
+        Scores {
+            score: vec![0.0; n],
+            touched: Vec::new(),
+        }
+    }
+
+    /// Adds `w` to the score of paper `b` against paper `a` (never `a` itself).
+    fn add(&mut self, a: usize, b: usize, w: f64) {
+        if b == a || w <= 0.0 {
+            return;
+        }
+        if self.score[b] == 0.0 {
+            self.touched.push(b);
+        }
+        self.score[b] += w;
+    }
+
+    /// The best `MAX_RELATED` papers reaching `THRESHOLD` (ties by library order); leaves every
+    /// score at zero for the next paper. Thousands pass the threshold in a large list, so only
+    /// the best few are kept in order as they come, rather than sorting them all.
+    fn take_best(&mut self) -> Vec<(usize, f64)> {
+        let better = |x: &(usize, f64), y: &(usize, f64)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+        let mut best: Vec<(usize, f64)> = Vec::with_capacity(MAX_RELATED + 1);
+        for b in self.touched.drain(..) {
+            let s = std::mem::take(&mut self.score[b]);
+            if s < THRESHOLD {
+                continue;
+            }
+            let entry = (b, s);
+            if best.len() == MAX_RELATED
+                && best.last().is_some_and(|last| better(last, &entry).is_lt())
+            {
+                continue;
+            }
+            let at = best.partition_point(|x| better(x, &entry).is_lt());
+            best.insert(at, entry);
+            best.truncate(MAX_RELATED);
+        }
+        best
     }
 }
 
