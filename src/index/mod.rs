@@ -257,8 +257,13 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
             }
         })
         .collect();
+    suffix_derived_keys(&mut pending, diags);
+    claim_keys_and_slugs(pending, diags)
+}
 
-    // Derived keys that clash get a, b, ... in path order, like DBLP's disambiguation.
+/// Derived keys that clash get a, b, ... in path order, like DBLP's disambiguation; suffixes
+/// that an explicit key already holds are passed over.
+fn suffix_derived_keys(pending: &mut [Pending], diags: &mut Vec<Diagnostic>) {
     let mut derived: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, p) in pending.iter().enumerate() {
         if p.source.front.key.is_none() {
@@ -274,7 +279,6 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
         if idxs.len() < 2 && !explicit.contains(&key) {
             continue;
         }
-        // Suffixes that an explicit key already holds are passed over.
         let mut suffixed = (0..).map(|n| format!("{key}{}", key_suffix(n)));
         for &i in &idxs {
             let p = &mut pending[i];
@@ -293,11 +297,15 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
             ));
         }
     }
+}
 
+/// Explicit slugs claim their URL first; one taken by another file's name moves that file.
+/// Duplicate keys and explicit slugs are errors and leave the paper out. Returns the kept
+/// papers sorted by slug.
+fn claim_keys_and_slugs(mut pending: Vec<Pending>, diags: &mut Vec<Diagnostic>) -> Vec<Pending> {
     let mut kept: Vec<Pending> = Vec::new();
     let mut keys: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
     let mut slugs: BTreeMap<String, std::path::PathBuf> = BTreeMap::new();
-    // Explicit slugs claim their URL first; one taken by another file's name moves that file.
     pending.sort_by_key(|p| p.front().slug.is_none());
     for mut p in pending {
         if p.front().slug.is_none() && slugs.contains_key(&p.slug) {

@@ -75,11 +75,13 @@ impl TreeWriter {
         let cleanup = empty_trash(&cache_dir);
         // The map goes now and comes back after the swap: a build that stops half-way leaves
         // no map that could disagree with the output folder.
-        let map_file = cache_dir.join(format!("pages-{name}.toml"));
-        let old_map = std::fs::read_to_string(&map_file)
+        let map_file = cache_dir.join(format!("pages-{name}.json"));
+        // JSON: the map of a 10,000-paper list is megabytes, which TOML takes ten times
+        // longer to read and write.
+        let old_map = std::fs::read(&map_file)
             .ok()
             .filter(|_| out.join(MANIFEST).exists())
-            .and_then(|text| toml::from_str(&text).ok());
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
         let _ = std::fs::remove_file(&map_file);
         Ok(TreeWriter {
             out: out.to_path_buf(),
@@ -141,7 +143,7 @@ impl TreeWriter {
             }
         }
         if !map.papers.is_empty()
-            && let Ok(text) = toml::to_string(map)
+            && let Ok(text) = serde_json::to_vec(map)
         {
             // Only saves time next build: a map that cannot be written means a full build then.
             let _ = std::fs::create_dir_all(&self.cache_dir);

@@ -209,7 +209,7 @@ pub fn render_site(
             feed_bodies.insert(i, body);
         }
     }
-    let year_pages = years::render(lib, config, &items, &order, &r)?;
+    let year_pages = years::render(lib, config, &items, &values, &order, &r)?;
     let year_page_count = year_pages.len();
     for file in year_pages {
         sink.put(file)?;

@@ -5,10 +5,11 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::OutputFile;
-use super::context::{Link, PaperItem, meta};
+use super::context::{ItemValue, Link, PaperItem, meta};
 use super::route::Route;
 use super::templates::{PageRenderer, TemplateError};
 use crate::index::Library;
@@ -23,7 +24,7 @@ pub(super) const RECENT_PAPERS: usize = 100;
 
 #[derive(Serialize)]
 pub(super) struct HomeCtx {
-    pub(super) papers: Vec<PaperItem>,
+    pub(super) papers: Vec<ItemValue>,
     /// How many papers the list has in all (the home page shows at most `HOME_PAPERS`).
     pub(super) total: usize,
     pub(super) years: Vec<Link>,
@@ -39,7 +40,7 @@ struct YearsCtx {
 #[derive(Serialize)]
 struct YearCtx {
     year: String,
-    papers: Vec<PaperItem>,
+    papers: Vec<ItemValue>,
     years: Vec<Link>,
 }
 
@@ -69,6 +70,7 @@ pub(super) fn render(
     lib: &Library,
     config: &Config,
     items: &[PaperItem],
+    values: &[ItemValue],
     order: &[usize],
     r: &PageRenderer<'_>,
 ) -> Result<Vec<OutputFile>, TemplateError> {
@@ -81,8 +83,9 @@ pub(super) fn render(
             count: Some(papers.len()),
         })
         .collect();
+    // The items as values made once per paper: a list clones references, not papers.
     let list =
-        |idxs: &[usize]| -> Vec<PaperItem> { idxs.iter().map(|&i| items[i].clone()).collect() };
+        |idxs: &[usize]| -> Vec<ItemValue> { idxs.iter().map(|&i| values[i].clone()).collect() };
     let mut files = vec![r.page(
         Route::Home,
         "index.html",
@@ -108,24 +111,29 @@ pub(super) fn render(
             years: year_links.clone(),
         },
     )?);
-    for (year, papers) in &groups {
-        let route = Route::Year(*year);
-        files.push(r.page(
-            route,
-            "year.html",
-            meta(
-                &year.to_string(),
-                &format!("Papers from {year} in the reading list."),
-                route.url(config),
-                "papers",
-            ),
-            YearCtx {
-                year: year.to_string(),
-                papers: list(papers),
-                years: year_links.clone(),
-            },
-        )?);
-    }
+    // Year pages list every paper between them: render them in parallel.
+    let year_pages: Vec<OutputFile> = groups
+        .par_iter()
+        .map(|(year, papers)| {
+            let route = Route::Year(*year);
+            r.page(
+                route,
+                "year.html",
+                meta(
+                    &year.to_string(),
+                    &format!("Papers from {year} in the reading list."),
+                    route.url(config),
+                    "papers",
+                ),
+                YearCtx {
+                    year: year.to_string(),
+                    papers: list(papers),
+                    years: year_links.clone(),
+                },
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    files.extend(year_pages);
     let mut added: Vec<usize> = order
         .iter()
         .copied()
