@@ -1,10 +1,11 @@
-//! The dependency map: for each paper, the pages that show it (its page; its authors', keywords'
-//! and venue's pages; the pages of papers it cites, that cite it, or that show it as related),
-//! plus what every page shares
-//! (configuration, templates, assets). Comparing the map of the last build with this one's says
-//! which pages must be rendered again; the others are the same bytes as before. Site-wide pages
-//! (home, feed, sitemap, the term indexes, 404) are always rendered: they are few and cheap. It
-//! must not read or write files: the build keeps the map between runs.
+//! The dependency map: for each paper, the pages that show it (its page; its authors',
+//! keywords', venue's and year's list pages; the pages of papers it cites, that cite it, or that
+//! show it as related; the list pages of papers citing it, whose excerpts may show its citation),
+//! plus what every page shares (configuration, templates, assets). Comparing the map of the last
+//! build with this one's says which pages must be rendered again; the others are the same bytes
+//! as before. Site-wide pages (home, recently added, the list of years, feed, sitemap, the term
+//! indexes, 404) are always rendered: they are few and cheap. It must not read or write files:
+//! the build keeps the map between runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -130,6 +131,22 @@ impl DepMap {
 fn pages_showing(lib: &Library, i: usize, shown_by: &[usize]) -> Vec<String> {
     let p = &lib.papers[i];
     let mut routes = vec![Route::Paper(&p.slug)];
+    lists_of(lib, i, &mut routes);
+    // A citing paper's list item may show this paper's citation in its excerpt.
+    for &j in &p.cited_by {
+        lists_of(lib, j, &mut routes);
+    }
+    let linked = p.cites.iter().chain(&p.cited_by).chain(shown_by);
+    routes.extend(linked.map(|&j| Route::Paper(&lib.papers[j].slug)));
+    let mut files: Vec<String> = routes.iter().map(Route::file).collect();
+    files.sort();
+    files.dedup();
+    files
+}
+
+/// The list pages that show paper `i`'s item: its authors', keywords', venue's and year's.
+fn lists_of<'a>(lib: &'a Library, i: usize, routes: &mut Vec<Route<'a>>) {
+    let p = &lib.papers[i];
     routes.extend(
         p.authors
             .iter()
@@ -141,10 +158,5 @@ fn pages_showing(lib: &Library, i: usize, shown_by: &[usize]) -> Vec<String> {
             .map(|&k| Route::Keyword(&lib.keywords[k].slug)),
     );
     routes.extend(p.venue.map(|v| Route::Venue(&lib.venues[v].slug)));
-    let linked = p.cites.iter().chain(&p.cited_by).chain(shown_by);
-    routes.extend(linked.map(|&j| Route::Paper(&lib.papers[j].slug)));
-    let mut files: Vec<String> = routes.iter().map(Route::file).collect();
-    files.sort();
-    files.dedup();
-    files
+    routes.push(Route::Year(p.front().year));
 }

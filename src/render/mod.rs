@@ -8,6 +8,7 @@ pub mod bibtex;
 mod context;
 pub mod deps;
 mod feed;
+mod items;
 mod paper;
 pub mod route;
 mod taxonomy;
@@ -23,9 +24,8 @@ use crate::diag::Diagnostic;
 use crate::index::Library;
 use crate::load::config::Config;
 use crate::markdown::{Analysis, MarkdownContext};
-use context::{
-    ItemValue, Link, NavItem, PaperItem, SiteCtx, SitemapCtx, SitemapUrl, paper_item, term_links,
-};
+use context::{Link, NavItem, PaperItem, SiteCtx, SitemapCtx, SitemapUrl, paper_item, term_links};
+use items::ListItems;
 use paper::PaperPages;
 pub use route::Route;
 use taxonomy::{Job, Listings};
@@ -145,29 +145,18 @@ pub fn render_site(
     let keyword_links = term_links(config, Route::Keyword, &lib.keywords);
     let venue_links = term_links(config, Route::Venue, &lib.venues);
     let r = templates::PageRenderer { tera, site: &site };
-    let mut items: Vec<PaperItem> = lib
+    let base: Vec<PaperItem> = lib
         .papers
         .par_iter()
         .map(|p| paper_item(config, p, &author_links, &keyword_links, &venue_links))
         .collect();
-    let cites = paper::cite_table(lib, &items);
+    let cites = paper::cite_table(lib, &base);
     let md = MarkdownContext {
         cites: Some(&cites),
         ..*md
     };
-    let excerpts: Vec<Option<String>> = lib
-        .papers
-        .par_iter()
-        .map(|p| years::excerpt(p, &md))
-        .collect();
-    for (item, excerpt) in items.iter_mut().zip(excerpts) {
-        item.excerpt = excerpt;
-    }
-    // Each list item is rendered once, with its excerpt, and shared by every list.
-    let values: Vec<ItemValue> = items
-        .par_iter_mut()
-        .map(|item| r.list_item(item))
-        .collect::<Result<_, TemplateError>>()?;
+    // Excerpts and list markup are made when a page first lists a paper, once.
+    let items = ListItems::new(base, lib, &md, &r);
 
     let order = lib.newest_first();
     let in_feed: BTreeSet<usize> = order.iter().take(feed::FEED_ENTRIES).copied().collect();
@@ -179,7 +168,6 @@ pub fn render_site(
         analyses,
         config,
         items: &items,
-        values: &values,
         md: &md,
         r: &r,
         related: &related,
@@ -209,12 +197,8 @@ pub fn render_site(
             feed_bodies.insert(i, body);
         }
     }
-    let year_pages = years::render(lib, config, &items, &values, &order, &r)?;
-    let year_page_count = year_pages.len();
-    for file in year_pages {
-        sink.put(file)?;
-    }
-    let feed = feed::feed(lib, config, &items, &order, &mut feed_bodies);
+    let year_page_count = years::render(lib, config, &items, &order, &r, sink)?;
+    let feed = feed::feed(lib, config, items.base(), &order, &mut feed_bodies);
     sink.put(r.file(Route::Feed, "atom.xml", &feed)?)?;
     sink.put(r.file(Route::Sitemap, "sitemap.xml", &sitemap(lib, config))?)?;
     let robots = SitemapCtx {
@@ -229,7 +213,7 @@ pub fn render_site(
     let listings = Listings {
         lib,
         config,
-        values: &values,
+        items: &items,
         authors: &author_links,
         keywords: &keyword_links,
         venues: &venue_links,

@@ -3,7 +3,8 @@
 
 use super::OutputFile;
 use super::bibtex;
-use super::context::{ItemValue, Link, PageMeta, PaperCtx, PaperItem, Reference, SummaryView};
+use super::context::{Link, PageMeta, PaperCtx, PaperItem, Reference, SummaryView};
+use super::items::ListItems;
 use super::route::Route;
 use super::templates::{PageRenderer, TemplateError};
 use crate::diag::Diagnostic;
@@ -25,8 +26,7 @@ pub(super) struct PaperPages<'a> {
     /// Each paper's summaries' analyses, in `lib.papers` order.
     pub(super) analyses: &'a [Vec<Analysis>],
     pub(super) config: &'a Config,
-    pub(super) items: &'a [PaperItem],
-    pub(super) values: &'a [ItemValue],
+    pub(super) items: &'a ListItems<'a>,
     pub(super) md: &'a MarkdownContext<'a>,
     pub(super) r: &'a PageRenderer<'a>,
     /// Every paper's related papers (`Library::related`), by paper index.
@@ -97,7 +97,7 @@ impl PaperPages<'_> {
             title: paper.front().title.clone(),
             description,
             canonical: String::new(),
-            url: items[i].url.clone(),
+            url: items.base()[i].url.clone(),
             section: "papers",
             has_math,
             has_code,
@@ -106,20 +106,16 @@ impl PaperPages<'_> {
             let html: Vec<&str> = summaries.iter().map(|s| s.html.as_str()).collect();
             super::feed::mathml_only(&html.join("\n"))
         });
-        let values = self.values;
-        let list = |idxs: &[usize]| idxs.iter().map(|&i| values[i].clone()).collect();
+        let related: Vec<usize> = self.related[i].iter().map(|&(r, _)| r).collect();
         let ctx = PaperCtx {
-            paper: items[i].clone(),
+            paper: items.item(i)?,
             summaries,
             external_url: paper.front().url.clone(),
             links: links(paper, self.config),
             added: paper.front().added.map(|d| d.to_string()),
-            references: references(paper, items, values),
-            cited_by: list(&paper.cited_by),
-            related: self.related[i]
-                .iter()
-                .map(|&(r, _)| values[r].clone())
-                .collect(),
+            references: references(paper, items)?,
+            cited_by: items.values(&paper.cited_by)?,
+            related: items.values(&related)?,
             bibtex: bibtex::entry(lib, paper),
             bib_url: Route::Bibliography.url(self.config),
         };
@@ -217,13 +213,17 @@ pub(super) fn cite_table(lib: &Library, items: &[PaperItem]) -> CiteTable {
 }
 
 /// A paper's references: the papers it cites, then its DBLP links, then its missing keys.
-fn references(paper: &Paper, items: &[PaperItem], values: &[ItemValue]) -> Vec<Reference> {
-    let internal = paper.cites.iter().map(|&i| Reference {
-        key: items[i].key.clone(),
-        kind: "paper",
-        url: Some(items[i].url.clone()),
-        paper: Some(values[i].clone()),
-    });
+fn references(paper: &Paper, items: &ListItems<'_>) -> Result<Vec<Reference>, TemplateError> {
+    let mut internal = Vec::with_capacity(paper.cites.len());
+    for &i in &paper.cites {
+        let base = &items.base()[i];
+        internal.push(Reference {
+            key: base.key.clone(),
+            kind: "paper",
+            url: Some(base.url.clone()),
+            paper: Some(items.value(i)?),
+        });
+    }
     let external = paper.external.iter().map(|key| Reference {
         key: key.clone(),
         kind: "external",
@@ -236,5 +236,9 @@ fn references(paper: &Paper, items: &[PaperItem], values: &[ItemValue]) -> Vec<R
         url: None,
         paper: None,
     });
-    internal.chain(external).chain(missing).collect()
+    Ok(internal
+        .into_iter()
+        .chain(external)
+        .chain(missing)
+        .collect())
 }

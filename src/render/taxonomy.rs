@@ -5,6 +5,7 @@ use super::OutputFile;
 use super::context::{
     AuthorCtx, EmptyCtx, ItemValue, Link, TermCtx, TermsCtx, VenueCtx, YearGroup, meta,
 };
+use super::items::ListItems;
 use super::route::Route;
 use super::templates::{PageRenderer, TemplateError};
 use crate::index::Library;
@@ -51,7 +52,7 @@ impl Job {
 pub(super) struct Listings<'a> {
     pub(super) lib: &'a Library,
     pub(super) config: &'a Config,
-    pub(super) values: &'a [ItemValue],
+    pub(super) items: &'a ListItems<'a>,
     pub(super) authors: &'a [Link],
     pub(super) keywords: &'a [Link],
     pub(super) venues: &'a [Link],
@@ -59,8 +60,8 @@ pub(super) struct Listings<'a> {
 }
 
 impl Listings<'_> {
-    fn list(&self, idxs: &[usize]) -> Vec<ItemValue> {
-        idxs.iter().map(|&i| self.values[i].clone()).collect()
+    fn list(&self, idxs: &[usize]) -> Result<Vec<ItemValue>, TemplateError> {
+        self.items.values(idxs)
     }
 
     /// An index of every author, keyword or venue.
@@ -125,7 +126,7 @@ impl Listings<'_> {
                     meta(&link.name, &description, link.url.clone(), "authors"),
                     AuthorCtx {
                         author: link,
-                        papers: self.list(&author.papers),
+                        papers: self.list(&author.papers)?,
                         coauthors,
                     },
                 )
@@ -140,7 +141,7 @@ impl Listings<'_> {
                     meta(&link.name, &description, link.url.clone(), "keywords"),
                     TermCtx {
                         term: link,
-                        papers: self.list(&term.papers),
+                        papers: self.list(&term.papers)?,
                     },
                 )
             }
@@ -152,10 +153,10 @@ impl Listings<'_> {
                 for &p in &term.papers {
                     let year = lib.papers[p].front().year;
                     match years.last_mut() {
-                        Some(g) if g.year == year => g.papers.push(self.values[p].clone()),
+                        Some(g) if g.year == year => g.papers.push(self.items.value(p)?),
                         _ => years.push(YearGroup {
                             year,
-                            papers: vec![self.values[p].clone()],
+                            papers: vec![self.items.value(p)?],
                         }),
                     }
                 }

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::OutputFile;
+use super::Sink;
 use super::context::{ItemValue, Link, PaperItem, meta};
+use super::items::ListItems;
 use super::route::Route;
-use super::templates::{PageRenderer, TemplateError};
+use super::templates::PageRenderer;
 use crate::index::Library;
 use crate::load::config::Config;
 use crate::markdown::outline::first_sentence;
@@ -69,11 +70,11 @@ fn by_year(lib: &Library, order: &[usize]) -> Vec<(i32, Vec<usize>)> {
 pub(super) fn render(
     lib: &Library,
     config: &Config,
-    items: &[PaperItem],
-    values: &[ItemValue],
+    items: &ListItems<'_>,
     order: &[usize],
     r: &PageRenderer<'_>,
-) -> Result<Vec<OutputFile>, TemplateError> {
+    sink: &dyn Sink,
+) -> Result<usize, crate::Error> {
     let groups = by_year(lib, order);
     let year_links: Vec<Link> = groups
         .iter()
@@ -83,22 +84,19 @@ pub(super) fn render(
             count: Some(papers.len()),
         })
         .collect();
-    // The items as values made once per paper: a list clones references, not papers.
-    let list =
-        |idxs: &[usize]| -> Vec<ItemValue> { idxs.iter().map(|&i| values[i].clone()).collect() };
-    let mut files = vec![r.page(
+    sink.put(r.page(
         Route::Home,
         "index.html",
         meta("", &config.description, Route::Home.url(config), "papers"),
         HomeCtx {
-            papers: list(&order[..order.len().min(HOME_PAPERS)]),
+            papers: items.values(&order[..order.len().min(HOME_PAPERS)])?,
             total: order.len(),
             years: year_links.clone(),
             years_url: Route::Years.url(config),
             recent_url: Route::Recent.url(config),
         },
-    )?];
-    files.push(r.page(
+    )?)?;
+    sink.put(r.page(
         Route::Years,
         "years.html",
         meta(
@@ -110,30 +108,30 @@ pub(super) fn render(
         YearsCtx {
             years: year_links.clone(),
         },
-    )?);
-    // Year pages list every paper between them: render them in parallel.
-    let year_pages: Vec<OutputFile> = groups
-        .par_iter()
-        .map(|(year, papers)| {
-            let route = Route::Year(*year);
-            r.page(
-                route,
-                "year.html",
-                meta(
-                    &year.to_string(),
-                    &format!("Papers from {year} in the reading list."),
-                    route.url(config),
-                    "papers",
-                ),
-                YearCtx {
-                    year: year.to_string(),
-                    papers: list(papers),
-                    years: year_links.clone(),
-                },
-            )
-        })
-        .collect::<Result<_, _>>()?;
-    files.extend(year_pages);
+    )?)?;
+    // Year pages list every paper between them: in parallel, and only those showing a paper
+    // that changed since the last build (the sink keeps the others).
+    groups.par_iter().try_for_each(|(year, papers)| {
+        let route = Route::Year(*year);
+        if sink.keep(&route.file())? {
+            return Ok::<_, crate::Error>(());
+        }
+        sink.put(r.page(
+            route,
+            "year.html",
+            meta(
+                &year.to_string(),
+                &format!("Papers from {year} in the reading list."),
+                route.url(config),
+                "papers",
+            ),
+            YearCtx {
+                year: year.to_string(),
+                papers: items.values(papers)?,
+                years: year_links.clone(),
+            },
+        )?)
+    })?;
     let mut added: Vec<usize> = order
         .iter()
         .copied()
@@ -141,17 +139,16 @@ pub(super) fn render(
         .collect();
     // Newest first; the stable sort keeps `order` among papers added the same day.
     added.sort_by_key(|&i| std::cmp::Reverse(lib.papers[i].front().added));
-    let recent = added
-        .iter()
-        .take(RECENT_PAPERS)
-        .filter_map(|&i| {
-            Some(RecentItem {
-                added: lib.papers[i].front().added?.to_string(),
-                paper: items[i].clone(),
-            })
-        })
-        .collect();
-    files.push(r.page(
+    let mut recent = Vec::new();
+    for &i in added.iter().take(RECENT_PAPERS) {
+        if let Some(added) = lib.papers[i].front().added {
+            recent.push(RecentItem {
+                added: added.to_string(),
+                paper: items.item(i)?,
+            });
+        }
+    }
+    sink.put(r.page(
         Route::Recent,
         "recent.html",
         meta(
@@ -161,8 +158,9 @@ pub(super) fn render(
             "papers",
         ),
         RecentCtx { papers: recent },
-    )?);
-    Ok(files)
+    )?)?;
+    // Home, the list of years, "recently added", and one page per year.
+    Ok(3 + groups.len())
 }
 
 /// The first sentence of a paper's first summary as HTML (math and citations rendered, no
