@@ -31,7 +31,17 @@ fn corpus(root: &Path, papers: usize) {
         writeln!(text, "venue = \"{}\"", ["ICML", "NeurIPS"][i % 2]).unwrap();
         writeln!(text, "keywords = [\"topic {}\", \"shared\"]", i % 3).unwrap();
         writeln!(text, "key = \"Paper{i}\"\n+++").unwrap();
-        writeln!(text, "Body of paper {i} with $x_{{{i}}}$ and $\\alpha$.\n").unwrap();
+        if i % 4 == 1 {
+            // The excerpt (first sentence) shows the cited paper's citation text.
+            writeln!(
+                text,
+                "Body of paper {i} follows \\cite{{Paper{}}}.\n",
+                i - 1
+            )
+            .unwrap();
+        } else {
+            writeln!(text, "Body of paper {i} with $x_{{{i}}}$ and $\\alpha$.\n").unwrap();
+        }
         if i > 0 {
             writeln!(text, "It builds on \\cite{{Paper{}}}.\n", i - 1).unwrap();
         }
@@ -59,7 +69,7 @@ fn incremental_builds_equal_full_builds() {
     assert!(first.written);
     assert_eq!(first.pages_kept, 0, "nothing to keep on a first build");
 
-    let edits: [(&str, usize, &str, &str); 5] = [
+    let edits: [(&str, usize, &str, &str); 7] = [
         ("title", 5, "Paper number 5", "A renamed paper"),
         (
             "author list",
@@ -68,6 +78,13 @@ fn incremental_builds_equal_full_builds() {
             "\"Noether, Emmy\", \"Knuth, Donald\"]",
         ),
         ("keyword", 7, "\"topic 1\"", "\"topic 9\""),
+        ("year", 14, "year = 2004", "year = 2001"),
+        (
+            "first author of a paper cited in an excerpt",
+            8,
+            "\"Ada, Lovelace\"",
+            "\"Byron, Ada\"",
+        ),
         (
             "citation",
             12,

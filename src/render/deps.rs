@@ -66,7 +66,7 @@ impl DepMap {
                     hash: hex(blake3::hash(p.source.text.as_bytes()).as_bytes()),
                     slug: p.slug.clone(),
                     key: p.key.clone(),
-                    pages: pages_showing(lib, i, &shown_by[i]),
+                    pages: pages_showing(lib, i, &shown_by),
                     warned: false,
                     related: related[i]
                         .iter()
@@ -127,21 +127,36 @@ impl DepMap {
     }
 }
 
-/// Output files that show paper `i`; `shown_by` are the papers listing it as related.
-fn pages_showing(lib: &Library, i: usize, shown_by: &[usize]) -> Vec<String> {
+/// Output files that show paper `i`: its page, and every page showing its list item or its
+/// citation. `shown_by[j]` are the papers listing paper `j` as related.
+fn pages_showing(lib: &Library, i: usize, shown_by: &[Vec<usize>]) -> Vec<String> {
     let p = &lib.papers[i];
     let mut routes = vec![Route::Paper(&p.slug)];
-    lists_of(lib, i, &mut routes);
-    // A citing paper's list item may show this paper's citation in its excerpt.
+    item_shown_on(lib, i, shown_by, &mut routes);
+    // A citing paper shows this paper's citation on its page and, when its first sentence
+    // cites it, in its excerpt: everywhere its own item is shown.
     for &j in &p.cited_by {
-        lists_of(lib, j, &mut routes);
+        routes.push(Route::Paper(&lib.papers[j].slug));
+        item_shown_on(lib, j, shown_by, &mut routes);
     }
-    let linked = p.cites.iter().chain(&p.cited_by).chain(shown_by);
-    routes.extend(linked.map(|&j| Route::Paper(&lib.papers[j].slug)));
     let mut files: Vec<String> = routes.iter().map(Route::file).collect();
     files.sort();
     files.dedup();
     files
+}
+
+/// The pages that show paper `i`'s list item: its authors', keywords', venue's and year's list
+/// pages, and the pages of the papers it cites, that cite it, or that show it as related.
+fn item_shown_on<'a>(
+    lib: &'a Library,
+    i: usize,
+    shown_by: &[Vec<usize>],
+    routes: &mut Vec<Route<'a>>,
+) {
+    let p = &lib.papers[i];
+    let linked = p.cites.iter().chain(&p.cited_by).chain(&shown_by[i]);
+    routes.extend(linked.map(|&j| Route::Paper(&lib.papers[j].slug)));
+    lists_of(lib, i, routes);
 }
 
 /// The list pages that show paper `i`'s item: its authors', keywords', venue's and year's.
