@@ -236,15 +236,25 @@ pub fn store_path(out_dir: &Path, kind: &str, namespace: &Key) -> PathBuf {
     parent.join(CACHE_DIR).join(format!("{kind}-{hex}.bin"))
 }
 
-/// The cache folder is sitegen's own: any other `.bin` in it is a cache of an older format or
-/// other options, which this build would never read.
+/// Another `<kind>-*.bin` beside `keep` is a cache of an older format or other options, which
+/// this build would never read. Files of other kinds (the search index's `search.bin`) are not
+/// this store's to remove.
 fn remove_other_namespaces(dir: &Path, keep: &Path) {
+    let Some(prefix) = keep
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.rsplit_once('-'))
+        .map(|(kind, _)| format!("{kind}-"))
+    else {
+        return;
+    };
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path != keep && path.extension().is_some_and(|e| e == "bin") {
+        let same_kind = entry.file_name().to_string_lossy().starts_with(&prefix);
+        if path != keep && same_kind && path.extension().is_some_and(|e| e == "bin") {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -356,15 +366,19 @@ mod tests {
     fn a_new_namespace_replaces_the_old_file() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
+        // Another kind's cache (the search index's) is not the store's to remove.
+        std::fs::create_dir_all(dir.path().join(CACHE_DIR)).unwrap();
+        std::fs::write(dir.path().join(CACHE_DIR).join("search.bin"), b"s").unwrap();
         for ns in [key(1), key(2)] {
             let store = Store::open(&out, "derived", ns);
             store.put(key(3), b"x");
             store.save().unwrap();
         }
-        let names: Vec<String> = std::fs::read_dir(dir.path().join(CACHE_DIR))
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join(CACHE_DIR))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["derived-0202020202020202.bin"]);
+        names.sort();
+        assert_eq!(names, ["derived-0202020202020202.bin", "search.bin"]);
     }
 }
