@@ -1,8 +1,8 @@
 //! The search stage: one Pagefind record per paper (plain text of its title, authors, keywords,
-//! venue, year and summaries; filters by author, keyword, venue and year), indexed
-//! in-process by the `pagefind` crate into the files of `/pagefind/` (index, fragments, filters,
-//! and Pagefind's own search UI script and stylesheet). Indexes depend only on the records, so a
-//! build whose records hash like the last one's reuses the files kept in `.sitegen-cache/`.
+//! venue, year and summaries; filters by author, keyword, venue and year), indexed in-process by
+//! the `pagefind` crate into the files of `/pagefind/` (index, fragments, filters, and Pagefind's
+//! search library; the search box is the site script's). Indexes depend only on the records, so
+//! a build whose records hash like the last one's reuses the files kept in `.sitegen-cache/`.
 //! It owns the record shape and that cache; it must not decide how the search box looks.
 
 mod cache;
@@ -208,9 +208,11 @@ pub(crate) fn index(records: &[Record]) -> Result<Vec<OutputFile>, Error> {
     Ok(out)
 }
 
-/// Pagefind also ships UIs the site does not use (modular, component, highlight, playground).
+/// Pagefind also ships UIs the site does not use (its default UI: the site's script has its
+/// own, which loads the filters only when asked; modular, component, highlight, playground).
 fn wanted(name: &str) -> bool {
-    !(name.starts_with("pagefind-modular-ui")
+    !(name.starts_with("pagefind-ui")
+        || name.starts_with("pagefind-modular-ui")
         || name.starts_with("pagefind-component-ui")
         || name.starts_with("pagefind-highlight")
         || name.starts_with("playground"))
