@@ -131,6 +131,9 @@
         updateCounts(found.filters);
         return showMore(mine);
       });
+    }).catch(function () {
+      // The next keystroke tries again (start() forgets a library that failed to load).
+      status.textContent = "The search index could not be loaded.";
     });
   }
 

@@ -1,7 +1,7 @@
 //! The dependency map: for each paper, the pages that show it (its page; its authors', keywords'
 //! and venue's pages; the pages of papers it cites, that cite it, or that show it as related),
 //! plus what every page shares
-//! (configuration, templates, assets). Comparing the map of the last build with this one's says
+//! (configuration, templates, assets), and the key of the search index. Comparing the map of the last build with this one's says
 //! which pages must be rendered again; the others are the same bytes as before. Site-wide pages
 //! (home, feed, sitemap, the term indexes, 404) are always rendered: they are few and cheap. It
 //! must not read or write files: the build keeps the map between runs.
@@ -39,6 +39,10 @@ pub struct DepMap {
     pub papers: BTreeMap<String, PaperDeps>,
     /// Author identity → slug: a slug that moved changes links on pages of other papers.
     pub authors: BTreeMap<String, String>,
+    /// The key of the search index the output holds (hex; empty: none or unknown). Its files
+    /// depend on nothing else, so an output with the same key already holds them.
+    #[serde(default)]
+    pub search: String,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -84,6 +88,7 @@ impl DepMap {
             global: hex(global),
             papers,
             authors,
+            search: String::new(),
         }
     }
 

@@ -10,10 +10,12 @@ mod cache;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::Error;
 use crate::index::Library;
 use crate::markdown::outline::plain_text;
-use crate::render::{OutputFile, Route};
+use crate::render::{OutputFile, Route, Sink};
 
 /// Pagefind's version and the shape of the records: part of the cache key, so a new crate
 /// version or record shape re-indexes.
@@ -115,38 +117,50 @@ pub(crate) fn records(lib: &Library) -> Vec<Record> {
         .collect()
 }
 
-/// The search bundle for `records`, and whether it came from the cache.
+/// The search bundle, once it is in the sink: where it came from, and what to cache.
 pub struct SearchBuild {
-    pub files: Vec<OutputFile>,
-    pub cached: bool,
+    /// The timing stage: `search (index)`, `search (cached)` (read from `.sitegen-cache/`) or
+    /// `search (kept)` (the output already held this index: nothing read or written).
+    pub stage: &'static str,
+    /// The key of the records the index was made from (hex), for the dependency map.
+    pub key: String,
     /// Where to keep the files for the next build, and the bytes to keep (None: nothing to save,
-    /// they came from there). Encoded up front so `files` can move into the site.
+    /// they came from there).
     cache: Option<(PathBuf, Vec<u8>)>,
 }
 
-/// Indexes the library's records, or takes the previous build's files from `.sitegen-cache/`
-/// beside `out_dir` when what the records are made of is the same. The key is taken over the
-/// sources (no markdown parsing), so a warm build costs a hash and a read.
-pub fn build(lib: &Library, out_dir: &Path) -> Result<SearchBuild, Error> {
+/// Puts the search bundle into `sink`: kept from the current output when that holds the index of
+/// the same records, else taken from `.sitegen-cache/` beside `out_dir`, else indexed. The key
+/// is taken over the sources (no markdown parsing), so a warm build costs a hash and links.
+pub fn build(lib: &Library, out_dir: &Path, sink: &dyn Sink) -> Result<SearchBuild, Error> {
     let key = cache::key(PAGEFIND, lib);
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let mut done = SearchBuild {
+        stage: "search (kept)",
+        key: hex,
+        cache: None,
+    };
+    if sink.keep_search(&Route::SearchBundle.site_path(), &done.key)? {
+        return Ok(done);
+    }
     let path = crate::math::cache_dir(out_dir).join("search.bin");
-    if let Some(files) = std::fs::read(&path)
+    let files = match std::fs::read(&path)
         .ok()
         .and_then(|bytes| cache::decode(&bytes, &key))
     {
-        return Ok(SearchBuild {
-            files,
-            cached: true,
-            cache: None,
-        });
-    }
-    let files = index(&records(lib))?;
-    let bytes = cache::encode(&key, &files);
-    Ok(SearchBuild {
-        files,
-        cached: false,
-        cache: Some((path, bytes)),
-    })
+        Some(files) => {
+            done.stage = "search (cached)";
+            files
+        }
+        None => {
+            let files = index(&records(lib))?;
+            done.stage = "search (index)";
+            done.cache = Some((path, cache::encode(&key, &files)));
+            files
+        }
+    };
+    files.into_par_iter().try_for_each(|f| sink.put(f))?;
+    Ok(done)
 }
 
 /// Keeps a freshly built index for the next build (atomically: temp file, then rename).
