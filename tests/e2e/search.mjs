@@ -1,6 +1,6 @@
 // Browser checks of a site built with `--base-url https://example.github.io/reading-list/`:
-// search finds the GMMN paper, the filters are there, nothing is downloaded before the reader
-// starts a search, every paper is two clicks from home without JavaScript, no console errors,
+// search finds the GMMN paper, the filter panel offers the four filters and they narrow the
+// results, nothing is downloaded before the reader starts a search, every paper is two clicks from home without JavaScript, no console errors,
 // no axe violations. Dev tooling, not run by `cargo test`; see README ("Browser checks").
 //
 //   node search.mjs SITE_DIR [--query "moment matching"] [--expect generative-moment-matching-networks]
