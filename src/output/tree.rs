@@ -1,9 +1,9 @@
 //! The streaming writer: render workers put each page into a temporary folder beside the output
 //! as soon as it is rendered, pages the dependency map says are unchanged (and the search index,
-//! when its key is the same) are hard-linked from the current output instead, and `finish` writes the manifest last and swaps the tree in. The
-//! replaced tree is moved into `.sitegen-cache/` and deleted by the next build on a background
-//! thread, off the critical path. It must not render anything or decide what changed (the
-//! dependency map does).
+//! when its key is the same) are hard-linked from the current output instead, and `finish`
+//! writes the manifest last and swaps the tree in. The replaced tree is moved into
+//! `.sitegen-cache/` and deleted by the next build on a background thread, off the critical
+//! path. It must not render anything or decide what changed (the dependency map does).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -1,10 +1,10 @@
 //! The dependency map: for each paper, the pages that show it (its page; its authors', keywords'
 //! and venue's pages; the pages of papers it cites, that cite it, or that show it as related),
-//! plus what every page shares
-//! (configuration, templates, assets), and the key of the search index. Comparing the map of the last build with this one's says
-//! which pages must be rendered again; the others are the same bytes as before. Site-wide pages
-//! (home, feed, sitemap, the term indexes, 404) are always rendered: they are few and cheap. It
-//! must not read or write files: the build keeps the map between runs.
+//! plus what every page shares (configuration, templates, assets), and the key of the search
+//! index the output holds. Comparing the map of the last build with this one's says which pages
+//! must be rendered again; the others are the same bytes as before. Site-wide pages (home, feed,
+//! sitemap, the term indexes, 404) are always rendered: they are few and cheap. It must not read
+//! or write files: the build keeps the map between runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
