@@ -1,5 +1,6 @@
 //! Build benchmark: generates a deterministic reading list (seeded) of 1,000 or 10,000 papers
-//! shaped like a real one (≈3.7 KB of markdown, 4.7 authors from a pool of 3,300, 100 keywords
+//! shaped like a real one (≈3.5 KB of markdown whose words follow Zipf's law over a vocabulary
+//! of 4,000, 4.7 authors from a pool of 3,300, 100 keywords
 //! with 5 per paper, YAML front matter in 1 paper of 5, ≈1.1 citations, ≈6.5 inline and 1
 //! display math spans per paper of which about half are unique, a code block in 40% of the
 //! papers, 4 headings and 2 lists per summary), then runs the `sitegen` binary on
@@ -37,55 +38,63 @@ const SYLLABLES: &[&str] = &[
     "ka", "ren", "mo", "li", "sa", "to", "vel", "an", "dor", "mi", "ne", "ha", "zu", "ber", "go",
     "ri", "tas", "lo", "quin", "el", "fa", "shi", "mar", "no",
 ];
-const WORDS: &[&str] = &[
-    "the",
-    "model",
-    "learns",
-    "a",
-    "representation",
-    "of",
-    "data",
-    "with",
-    "gradient",
-    "descent",
-    "and",
-    "we",
-    "show",
-    "that",
-    "training",
-    "converges",
-    "under",
-    "mild",
-    "assumptions",
-    "on",
-    "loss",
-    "network",
-    "layer",
-    "attention",
-    "policy",
-    "reward",
-    "variational",
-    "bound",
-    "sample",
-    "kernel",
-    "estimator",
-    "is",
-    "unbiased",
-    "in",
-    "practice",
-    "this",
-    "works",
-    "well",
-    "for",
-    "large",
-    "datasets",
-    "experiments",
-    "on",
-    "benchmarks",
-    "confirm",
-    "the",
-    "claim",
+/// Made-up words are built from other syllables than names, so a word never spells an author.
+const WORD_SYLLABLES: &[&str] = &[
+    "con", "tra", "ing", "ment", "pre", "de", "tion", "sub", "al", "ive", "ro", "ter", "ex", "par",
+    "bi", "ous", "pro", "im", "cal", "ity", "um", "stra", "ble", "ph",
 ];
+/// The summaries' words, most frequent first: the word list of this repository's own summaries
+/// (see `benches/SOURCE.md`), extended with made-up words to a vocabulary of this size.
+const VOCABULARY: usize = 4_000;
+
+/// A vocabulary drawn from by Zipf's law (Zipf–Mandelbrot, `1 / (rank + 2.7)`), as words of
+/// real text are: a few words are in every summary, most are in a few. A uniform pick from a
+/// short list made every word's posting list as long as the corpus, which real search indexes
+/// never see.
+struct Zipf {
+    words: Vec<String>,
+    /// Cumulative weights, ending at 1.
+    cumulative: Vec<f64>,
+}
+
+impl Zipf {
+    fn new(rng: &mut Rng) -> Zipf {
+        let mut words: Vec<String> = include_str!("words.txt")
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let mut seen: std::collections::HashSet<String> = words.iter().cloned().collect();
+        while words.len() < VOCABULARY {
+            let w: String = (0..2 + rng.below(3))
+                .map(|_| rng.pick(WORD_SYLLABLES))
+                .collect();
+            if seen.insert(w.clone()) {
+                words.push(w);
+            }
+        }
+        let mut total = 0.0;
+        let mut cumulative: Vec<f64> = (0..words.len())
+            .map(|rank| {
+                total += 1.0 / (rank as f64 + 2.7);
+                total
+            })
+            .collect();
+        cumulative.iter_mut().for_each(|c| *c /= total);
+        Zipf { words, cumulative }
+    }
+
+    /// A word, at least `skip` ranks down (titles skip the commonest words).
+    fn word(&self, rng: &mut Rng, skip: usize) -> &str {
+        let low = if skip == 0 {
+            0.0
+        } else {
+            self.cumulative[skip - 1]
+        };
+        let u = low + (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * (1.0 - low);
+        let rank = self.cumulative.partition_point(|&c| c < u);
+        &self.words[rank.min(self.words.len() - 1)]
+    }
+}
 const COMMON_MATH: &[&str] = &[
     "x",
     "\\theta",
@@ -134,8 +143,8 @@ fn math(rng: &mut Rng, unique: &mut usize) -> String {
     }
 }
 
-fn sentence(rng: &mut Rng, words: usize) -> String {
-    let mut s: Vec<&str> = (0..words).map(|_| rng.pick(WORDS)).collect();
+fn sentence(rng: &mut Rng, zipf: &Zipf, words: usize) -> String {
+    let mut s: Vec<&str> = (0..words).map(|_| zipf.word(rng, 0)).collect();
     let first = s[0].to_owned();
     let cap = first[..1].to_uppercase() + &first[1..];
     s[0] = &cap;
@@ -201,17 +210,17 @@ fn front_matter(
 
 /// One summary of ≈3.5 KB: five paragraphs with inline math (≈6.5 spans), four headings, two
 /// lists, one display formula, ≈1.1 citations of earlier papers, a code block in 40% of them.
-fn summary(rng: &mut Rng, unique: &mut usize, i: usize, keys: &[String]) -> String {
+fn summary(rng: &mut Rng, zipf: &Zipf, unique: &mut usize, i: usize, keys: &[String]) -> String {
     let mut text = String::new();
     for p in 0..5 {
         if p > 0 {
             text.push_str(&format!(
                 "### {}\n\n",
-                sentence(rng, 3).trim_end_matches('.')
+                sentence(rng, zipf, 3).trim_end_matches('.')
             ));
         }
         for _ in 0..3 {
-            text.push_str(&sentence(rng, 24));
+            text.push_str(&sentence(rng, zipf, 24));
             if rng.below(100) < 43 {
                 text.push_str(&format!(" We use ${}$ here.", math(rng, unique)));
             }
@@ -225,7 +234,7 @@ fn summary(rng: &mut Rng, unique: &mut usize, i: usize, keys: &[String]) -> Stri
         text.push_str("\n\n");
         if p == 2 || p == 4 {
             for _ in 0..3 {
-                text.push_str(&format!("* {}\n", sentence(rng, 8)));
+                text.push_str(&format!("* {}\n", sentence(rng, zipf, 8)));
             }
             text.push('\n');
         }
@@ -252,6 +261,7 @@ fn generate(root: &Path, papers: usize) -> PathBuf {
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let pool: Vec<String> = (0..3300).map(|_| name(&mut rng)).collect();
     let keywords: Vec<String> = (0..100).map(|i| format!("topic {i:02}")).collect();
+    let zipf = Zipf::new(&mut rng);
     let venues = [
         "ICML",
         "NeurIPS",
@@ -276,9 +286,9 @@ fn generate(root: &Path, papers: usize) -> PathBuf {
         let year = 2000 + rng.below(26);
         let title = format!(
             "{} {} {} number {i}",
-            rng.pick(WORDS),
-            rng.pick(WORDS),
-            rng.pick(WORDS)
+            zipf.word(&mut rng, 100),
+            zipf.word(&mut rng, 100),
+            zipf.word(&mut rng, 100)
         );
         let mut kws: Vec<&str> = (0..5).map(|_| keywords[rng.below(100)].as_str()).collect();
         kws.sort_unstable();
@@ -288,7 +298,7 @@ fn generate(root: &Path, papers: usize) -> PathBuf {
         let mut text = String::new();
         let yaml = rng.below(5) == 0;
         front_matter(&mut text, yaml, (&title, &authors, venue, year, &kws, &key));
-        text.push_str(&summary(&mut rng, &mut unique, i, &keys));
+        text.push_str(&summary(&mut rng, &zipf, &mut unique, i, &keys));
         keys.push(key);
         let path = dir.join(format!("paper-{i:05}.md"));
         std::fs::write(&path, text).unwrap();

@@ -236,14 +236,16 @@ pub fn store_path(out_dir: &Path, kind: &str, namespace: &Key) -> PathBuf {
     parent.join(CACHE_DIR).join(format!("{kind}-{hex}.bin"))
 }
 
-/// A `<kind>-*.bin` other than `keep` is a cache of the same kind in an older format or for
-/// other options, which this build would never read. Files of other kinds (the search index's
-/// `search.bin`) stay: they are not this store's to remove.
+/// Another `<kind>-*.bin` beside `keep` is a cache of an older format or other options, which
+/// this build would never read. Files of other kinds (the search index's `search.bin`) are not
+/// this store's to remove.
 fn remove_other_namespaces(dir: &Path, keep: &Path) {
-    let Some(name) = keep.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-        return;
-    };
-    let Some(kind) = name.rfind('-').map(|at| &name[..=at]) else {
+    let Some(prefix) = keep
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.rsplit_once('-'))
+        .map(|(kind, _)| format!("{kind}-"))
+    else {
         return;
     };
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -251,7 +253,7 @@ fn remove_other_namespaces(dir: &Path, keep: &Path) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let same_kind = entry.file_name().to_string_lossy().starts_with(kind);
+        let same_kind = entry.file_name().to_string_lossy().starts_with(&prefix);
         if path != keep && same_kind && path.extension().is_some_and(|e| e == "bin") {
             let _ = std::fs::remove_file(path);
         }
@@ -364,8 +366,9 @@ mod tests {
     fn a_new_namespace_replaces_the_old_file_and_only_it() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
+        // Another kind's cache (the search index's) is not the store's to remove.
         std::fs::create_dir_all(dir.path().join(CACHE_DIR)).unwrap();
-        std::fs::write(dir.path().join(CACHE_DIR).join("search.bin"), b"index").unwrap();
+        std::fs::write(dir.path().join(CACHE_DIR).join("search.bin"), b"s").unwrap();
         for ns in [key(1), key(2)] {
             let store = Store::open(&out, "derived", ns);
             store.put(key(3), b"x");

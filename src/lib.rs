@@ -287,18 +287,10 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
     diagnostics.append(&mut render_diags);
     let pages = report.pages;
     put_site_files(sink, &lib, &config)?;
-    let search = search::build(&lib, &opts.out_dir())?;
-    for file in &search.files {
-        sink.put(file.clone())?;
-    }
-    timings.lap(
-        if search.cached {
-            "search (cached)"
-        } else {
-            "search (index)"
-        },
-        &mut clock,
-    );
+    timings.lap("site files", &mut clock);
+    let search = search::build(&lib, &opts.out_dir(), sink)?;
+    deps.search.clone_from(&search.key);
+    timings.lap(search.stage, &mut clock);
 
     if opts.strict {
         for d in &mut diagnostics {

@@ -1,9 +1,14 @@
 // sitegen's script: the search box and the copy buttons.
 //
-// The search box is hidden in the HTML and shown here, so readers without
-// JavaScript never see a box that cannot work. Nothing is downloaded until the reader focuses
-// the box or types: then Pagefind's UI (built with the site, under pagefind/) replaces it, with
-// the text typed so far, its filters (author, keyword, venue, year) and the results.
+// The search box is hidden in the HTML and shown here, so readers without JavaScript never see a
+// box that cannot work. Nothing is downloaded until the reader focuses the box or types: then
+// Pagefind's search library (built with the site, under pagefind/) is loaded and results appear
+// as the reader types. The filters (author, keyword, venue, year) are offered once a search has
+// started, and their files are only downloaded when the reader opens them: on a large list they
+// weigh more than everything else a query needs.
+//
+// Text from the index (titles, authors, excerpts) comes from summaries, which are untrusted: it
+// is only ever set as text (excerpts are parsed inertly and rebuilt as text and <mark>).
 (function () {
   "use strict";
   // Copy buttons (BibTeX): hidden without JavaScript, where the text stays readable and
@@ -24,57 +29,176 @@
   var root = document.getElementById("site-search");
   if (!root) return;
   var input = root.querySelector("input");
-  var mount = document.getElementById("site-search-ui");
+  var ui = document.getElementById("site-search-ui");
+  var panel = ui.querySelector(".search-filters");
+  var groups = ui.querySelector(".search-filter-groups");
+  var status = ui.querySelector(".search-status");
+  var list = ui.querySelector(".search-results");
+  var more = ui.querySelector(".search-more");
   var bundle = root.getAttribute("data-bundle");
-  var started = false;
+  var FILTERS = [["author", "Author"], ["keyword", "Keyword"], ["venue", "Venue"], ["year", "Year"]];
+  var PAGE = 5;
+  var pagefind = null; // a promise of the library, once the reader started
+  var results = [];
+  var shown = 0;
+  var generation = 0;
+  var timer = null;
+  var chosen = {}; // filter → values ticked
   root.hidden = false;
 
-  function load(tag, attrs) {
-    return new Promise(function (resolve, reject) {
-      var el = document.createElement(tag);
-      Object.keys(attrs).forEach(function (k) { el.setAttribute(k, attrs[k]); });
-      el.onload = resolve;
-      el.onerror = reject;
-      document.head.appendChild(el);
-    });
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
   }
 
   function start() {
-    if (started) return;
-    started = true;
-    Promise.all([
-      load("link", { rel: "stylesheet", href: bundle + "pagefind-ui.css" }),
-      load("script", { src: bundle + "pagefind-ui.js" })
-    ]).then(function () {
-      var hadFocus = document.activeElement === input;
-      // eslint-disable-next-line no-undef
-      var ui = new PagefindUI({
-        element: "#site-search-ui",
-        bundlePath: bundle,
-        baseUrl: root.getAttribute("data-base"),
-        showSubResults: false,
-        showImages: false,
-        resetStyles: false,
-        excerptLength: 24,
-        translations: { placeholder: input.getAttribute("placeholder") }
+    if (!pagefind) {
+      pagefind = import(bundle + "pagefind.js").then(function (pf) {
+        return pf.options({ baseUrl: root.getAttribute("data-base"), excerptLength: 24 })
+          .then(function () { return pf; });
       });
-      input.parentNode.hidden = true;
-      var box = mount.querySelector("input");
-      if (box) {
-        // Pagefind's box has a placeholder only; name it like the box it replaces.
-        box.setAttribute("aria-label", input.labels[0].textContent);
-        box.value = input.value;
-        if (hadFocus) box.focus();
-      }
-      if (input.value) ui.triggerSearch(input.value);
-    }, function () {
-      started = false;
-      root.setAttribute("data-error", "The search index could not be loaded.");
+      pagefind.catch(function () {
+        pagefind = null;
+        status.textContent = "The search index could not be loaded.";
+      });
+    }
+    return pagefind;
+  }
+
+  // Pagefind's excerpt is HTML: <mark> around the words found, the text escaped. It is parsed
+  // without running anything and rebuilt from text nodes.
+  function excerpt(html) {
+    var p = el("p", "search-excerpt");
+    var doc = new DOMParser().parseFromString("<p>" + html + "</p>", "text/html");
+    Array.prototype.forEach.call(doc.body.firstChild ? doc.body.firstChild.childNodes : [], function (n) {
+      p.appendChild(n.nodeName === "MARK" ? el("mark", "", n.textContent)
+        : document.createTextNode(n.textContent));
+    });
+    return p;
+  }
+
+  function render(data) {
+    var li = el("li", "search-result");
+    var a = el("a", "", data.meta.title || data.url);
+    a.href = data.url;
+    li.appendChild(el("p", "search-title")).appendChild(a);
+    var meta = [data.meta.authors, data.meta.venue, data.meta.year].filter(Boolean).join(" · ");
+    if (meta) li.appendChild(el("p", "search-meta", meta));
+    li.appendChild(excerpt(data.excerpt || ""));
+    return li;
+  }
+
+  function showMore(mine) {
+    var next = results.slice(shown, shown + PAGE);
+    shown += next.length;
+    more.hidden = shown >= results.length;
+    return Promise.all(next.map(function (r) { return r.data(); })).then(function (all) {
+      if (mine !== generation) return;
+      all.forEach(function (data) { list.appendChild(render(data)); });
     });
   }
 
+  function activeFilters() {
+    var f = {};
+    Object.keys(chosen).forEach(function (k) {
+      if (chosen[k].length) f[k] = { any: chosen[k] };
+    });
+    return f;
+  }
+
+  function search() {
+    var term = input.value.trim();
+    var filters = activeFilters();
+    var mine = ++generation;
+    if (!term && !Object.keys(filters).length) {
+      list.textContent = "";
+      status.textContent = "";
+      more.hidden = true;
+      return;
+    }
+    start().then(function (pf) {
+      panel.hidden = false;
+      return pf.search(term || null, { filters: filters }).then(function (found) {
+        if (mine !== generation) return;
+        results = found.results;
+        shown = 0;
+        list.textContent = "";
+        var n = results.length;
+        status.textContent = (n === 0 ? "No papers" : n === 1 ? "1 paper" : n + " papers")
+          + (term ? " found for “" + term + "”" : " match the filters");
+        updateCounts(found.filters);
+        return showMore(mine);
+      });
+    }).catch(function () {
+      // The next keystroke tries again (start() forgets a library that failed to load).
+      status.textContent = "The search index could not be loaded.";
+    });
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(search, 200);
+  }
+
+  // The filters, built from all their values the first time the reader opens the panel.
+  function buildFilters(all) {
+    FILTERS.forEach(function (f) {
+      var values = Object.keys(all[f[0]] || {});
+      if (!values.length) return;
+      if (f[0] === "year") values.sort().reverse();
+      var set = el("fieldset", "search-filter");
+      set.appendChild(el("legend", "", f[1]));
+      if (f[0] === "author") {
+        set.appendChild(el("p", "search-filter-note",
+          "The authors with most papers. To find anyone's papers, type their name."));
+      }
+      var box = el("div", "search-filter-values");
+      values.forEach(function (v) {
+        var label = el("label");
+        var check = el("input");
+        check.type = "checkbox";
+        check.value = v;
+        check.setAttribute("data-filter", f[0]);
+        label.appendChild(check);
+        label.appendChild(document.createTextNode(" " + v + " "));
+        label.appendChild(el("span", "search-count", "(" + all[f[0]][v] + ")"));
+        box.appendChild(label);
+      });
+      set.appendChild(box);
+      groups.appendChild(set);
+    });
+  }
+
+  function updateCounts(counts) {
+    Array.prototype.forEach.call(groups.querySelectorAll("input[data-filter]"), function (check) {
+      var c = counts && counts[check.getAttribute("data-filter")];
+      if (c) check.parentNode.querySelector(".search-count").textContent = "(" + (c[check.value] || 0) + ")";
+    });
+  }
+
+  panel.addEventListener("toggle", function () {
+    if (!panel.open || groups.childNodes.length) return;
+    groups.textContent = "Loading filters…";
+    start().then(function (pf) { return pf.filters(); }).then(function (all) {
+      groups.textContent = "";
+      buildFilters(all);
+      if (input.value.trim()) search();
+    }, function () { groups.textContent = "The filters could not be loaded."; });
+  });
+
+  groups.addEventListener("change", function (e) {
+    var k = e.target.getAttribute("data-filter");
+    if (!k) return;
+    var ticked = groups.querySelectorAll("input[data-filter='" + k + "']:checked");
+    chosen[k] = Array.prototype.map.call(ticked, function (c) { return c.value; });
+    search();
+  });
+
+  more.addEventListener("click", function () { showMore(generation); });
   input.addEventListener("focus", start);
-  input.addEventListener("input", start);
+  input.addEventListener("input", function () { start(); schedule(); });
   // The form does nothing by itself: results appear as the reader types.
-  input.form.addEventListener("submit", function (e) { e.preventDefault(); start(); });
+  input.form.addEventListener("submit", function (e) { e.preventDefault(); search(); });
 })();

@@ -222,12 +222,12 @@ fn search_index_is_built_with_the_site_and_reused_when_nothing_changed() {
     for file in [
         "pagefind/pagefind.js",
         "pagefind/pagefind-entry.json",
-        "pagefind/pagefind-ui.js",
-        "pagefind/pagefind-ui.css",
         "pagefind/wasm.en.pagefind",
     ] {
         assert!(out.join(file).is_file(), "{file}");
     }
+    // The search box is the site script's: Pagefind's own UI is not shipped.
+    assert!(!out.join("pagefind/pagefind-ui.js").exists());
     let tree = read_tree(&out);
     let count = |dir: &str| tree.keys().filter(|p| p.starts_with(dir)).count();
     assert_eq!(count("pagefind/fragment/"), 4, "one fragment per paper");
@@ -244,9 +244,29 @@ fn search_index_is_built_with_the_site_and_reused_when_nothing_changed() {
         search[0].value().attr("data-bundle"),
         Some("/reading-list/pagefind/")
     );
+    // The script's results: a status line read out as it changes, and a filter panel that
+    // stays hidden until a search started (opening it downloads the filters).
+    assert_eq!(
+        select(&home, "#site-search-ui .search-status[role=status]").len(),
+        1
+    );
+    let panel = select(&home, "#site-search-ui details.search-filters");
+    assert!(panel[0].value().attr("hidden").is_some());
+    // Unchanged papers: the output's index files are kept (hard-linked), not read or written.
     let second = build(&fixture("readers"), &out, Some(BASE));
-    assert_eq!(stage(&second), "search (cached)");
+    assert_eq!(stage(&second), "search (kept)");
+    assert_eq!(read_tree(&out), tree, "the kept index is the same");
+    // A file of it deleted by hand: the whole index comes from the cache instead.
+    let fragment = tree.keys().find(|p| p.starts_with("pagefind/fragment/"));
+    std::fs::remove_file(out.join(fragment.unwrap())).unwrap();
+    let third = build(&fixture("readers"), &out, Some(BASE));
+    assert_eq!(stage(&third), "search (cached)");
     assert_eq!(read_tree(&out), tree, "the cached index is the same");
+    // No output to keep from: the cache again.
+    std::fs::remove_dir_all(&out).unwrap();
+    let fourth = build(&fixture("readers"), &out, Some(BASE));
+    assert_eq!(stage(&fourth), "search (cached)");
+    assert_eq!(read_tree(&out), tree);
 }
 
 #[test]

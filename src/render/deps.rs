@@ -1,11 +1,12 @@
 //! The dependency map: for each paper, the pages that show it (its page; its authors',
 //! keywords', venue's and year's list pages; the pages of papers it cites, that cite it, or that
-//! show it as related; the list pages of papers citing it, whose excerpts may show its citation),
-//! plus what every page shares (configuration, templates, assets). Comparing the map of the last
-//! build with this one's says which pages must be rendered again; the others are the same bytes
-//! as before. Site-wide pages (home, recently added, the list of years, feed, sitemap, the term
-//! indexes, 404) are always rendered: they are few and cheap. It must not read or write files:
-//! the build keeps the map between runs.
+//! show it as related; the pages showing the items of papers citing it, whose excerpts may show
+//! its citation), plus what every page shares (configuration, templates, assets), and the key of
+//! the search index the output holds. Comparing the map of the last build with this one's says
+//! which pages must be rendered again; the others are the same bytes as before. Site-wide pages
+//! (home, recently added, the list of years, feed, sitemap, the term indexes, 404) are always
+//! rendered: they are few and cheap. It must not read or write files: the build keeps the map
+//! between runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,6 +41,10 @@ pub struct DepMap {
     pub papers: BTreeMap<String, PaperDeps>,
     /// Author identity → slug: a slug that moved changes links on pages of other papers.
     pub authors: BTreeMap<String, String>,
+    /// The key of the search index the output holds (hex; empty: none or unknown). Its files
+    /// depend on nothing else, so an output with the same key already holds them.
+    #[serde(default)]
+    pub search: String,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -85,6 +90,7 @@ impl DepMap {
             global: hex(global),
             papers,
             authors,
+            search: String::new(),
         }
     }
 

@@ -50,6 +50,13 @@ pub trait Sink: Sync {
     fn keep(&self, _path: &str) -> Result<bool, crate::Error> {
         Ok(false)
     }
+
+    /// True when the sink already holds the last build's files under `dir` and the map said
+    /// they are the search index of key `key`: they are kept as they are, not written again.
+    /// The default keeps nothing.
+    fn keep_search(&self, _dir: &str, _key: &str) -> Result<bool, crate::Error> {
+        Ok(false)
+    }
 }
 
 /// A sink that keeps every file in memory (`serve`, `check`, tests).

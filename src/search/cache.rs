@@ -1,6 +1,8 @@
 //! The search cache's bytes: the key of the records that made an index, then the index's files.
 //! Reading and writing the file is the search stage's; this only encodes and decodes.
 
+use rayon::prelude::*;
+
 use crate::index::Library;
 use crate::render::OutputFile;
 
@@ -8,25 +10,36 @@ const MAGIC: &[u8] = b"sitegen-search-1\n";
 
 /// A hash of everything the records are made of: Pagefind's version and, per paper, its slug,
 /// the names its authors, keywords and venue are shown by, its front matter and its summaries.
+/// A warm build's search stage is mostly this: the papers' files (35 MB at 10,000 papers) are
+/// hashed in parallel, and their hashes in order.
 pub(super) fn key(version: &str, lib: &Library) -> [u8; 32] {
+    let sources: Vec<blake3::Hash> = lib
+        .papers
+        .par_iter()
+        .map(|p| blake3::hash(p.source.text.as_bytes()))
+        .collect();
     let mut h = blake3::Hasher::new();
-    let mut field = |s: &str| {
+    let mut field = |s: &[u8]| {
         h.update(&(s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
+        h.update(s);
     };
-    field(version);
-    for p in &lib.papers {
-        field(&p.slug);
-        field(&p.source.text);
+    field(version.as_bytes());
+    for (p, source) in lib.papers.iter().zip(&sources) {
+        field(p.slug.as_bytes());
+        field(source.as_bytes());
         for &a in &p.authors {
-            field(&lib.authors[a].name.display());
+            field(lib.authors[a].name.display().as_bytes());
         }
-        field("\u{1}");
+        field(b"\x01");
         for &k in &p.keywords {
-            field(&lib.keywords[k].name);
+            field(lib.keywords[k].name.as_bytes());
         }
-        field("\u{1}");
-        field(p.venue.map_or("", |v| lib.venues[v].name.as_str()));
+        field(b"\x01");
+        field(
+            p.venue
+                .map_or("", |v| lib.venues[v].name.as_str())
+                .as_bytes(),
+        );
     }
     *h.finalize().as_bytes()
 }

@@ -1,8 +1,8 @@
 //! The search stage: one Pagefind record per paper (plain text of its title, authors, keywords,
-//! venue, year and summaries; filters by author, keyword, venue and year; sort keys), indexed
-//! in-process by the `pagefind` crate into the files of `/pagefind/` (index, fragments, filters,
-//! and Pagefind's own search UI script and stylesheet). Indexes depend only on the records, so a
-//! build whose records hash like the last one's reuses the files kept in `.sitegen-cache/`.
+//! venue, year and summaries; filters by author, keyword, venue and year), indexed in-process by
+//! the `pagefind` crate into the files of `/pagefind/` (index, fragments, filters, and Pagefind's
+//! search library; the search box is the site script's). Indexes depend only on the records, so
+//! a build whose records hash like the last one's reuses the files kept in `.sitegen-cache/`.
 //! It owns the record shape and that cache; it must not decide how the search box looks.
 
 mod cache;
@@ -10,13 +10,22 @@ mod cache;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::Error;
 use crate::index::Library;
 use crate::markdown::outline::plain_text;
-use crate::render::{OutputFile, Route};
+use crate::render::{OutputFile, Route, Sink};
 
-/// Pagefind's version: part of the cache key, so a new crate version re-indexes.
-const PAGEFIND: &str = "pagefind-1.6.0";
+/// Pagefind's version and the shape of the records: part of the cache key, so a new crate
+/// version or record shape re-indexes.
+const PAGEFIND: &str = "pagefind-1.6.0 records-2";
+
+/// How many authors the author filter offers: the most prolific. A filter file lists every
+/// paper of every value, so all 3,300 authors of a 10,000-paper list cost 124 KB on the first
+/// query, and a list of 3,300 names is no way to choose one anyway. Every author stays
+/// searchable by name in the text, and has a page listing all their papers.
+pub(crate) const AUTHOR_FILTER: usize = 100;
 
 /// One searchable paper.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,11 +34,23 @@ pub(crate) struct Record {
     pub content: String,
     pub meta: BTreeMap<String, String>,
     pub filters: BTreeMap<String, Vec<String>>,
-    pub sort: BTreeMap<String, String>,
+}
+
+/// The authors the author filter offers: all of them when there are at most `AUTHOR_FILTER`,
+/// else the `AUTHOR_FILTER` with most papers (ties: in the library's order, by surname).
+pub(crate) fn filter_authors(lib: &Library) -> Vec<bool> {
+    let mut by_papers: Vec<usize> = (0..lib.authors.len()).collect();
+    by_papers.sort_by_key(|&a| std::cmp::Reverse(lib.authors[a].papers.len()));
+    let mut offered = vec![false; lib.authors.len()];
+    for &a in by_papers.iter().take(AUTHOR_FILTER) {
+        offered[a] = true;
+    }
+    offered
 }
 
 /// The records of every paper, in library order.
 pub(crate) fn records(lib: &Library) -> Vec<Record> {
+    let offered = filter_authors(lib);
     lib.papers
         .iter()
         .map(|p| {
@@ -70,12 +91,17 @@ pub(crate) fn records(lib: &Library) -> Vec<Record> {
             if let Some(v) = venue.first() {
                 meta.insert("venue".to_owned(), v.clone());
             }
-            let mut sort = BTreeMap::from([("year".to_owned(), year.clone())]);
-            if let Some(added) = front.added {
-                sort.insert("added".to_owned(), added.to_string());
-            }
+            // No sort keys: the search box does not sort, and each key would put the order of
+            // every paper into the index file every query downloads.
+            let filter_authors = p
+                .authors
+                .iter()
+                .zip(authors)
+                .filter(|&(&a, _)| offered[a])
+                .map(|(_, name)| name)
+                .collect();
             let filters = BTreeMap::from([
-                ("author".to_owned(), authors),
+                ("author".to_owned(), filter_authors),
                 ("keyword".to_owned(), keywords),
                 ("venue".to_owned(), venue),
                 ("year".to_owned(), vec![year]),
@@ -86,44 +112,55 @@ pub(crate) fn records(lib: &Library) -> Vec<Record> {
                 content,
                 meta,
                 filters: filters.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
-                sort,
             }
         })
         .collect()
 }
 
-/// The search bundle for `records`, and whether it came from the cache.
+/// The search bundle, once it is in the sink: where it came from, and what to cache.
 pub struct SearchBuild {
-    pub files: Vec<OutputFile>,
-    pub cached: bool,
+    /// The timing stage: `search (index)`, `search (cached)` (read from `.sitegen-cache/`) or
+    /// `search (kept)` (the output already held this index: nothing read or written).
+    pub stage: &'static str,
+    /// The key of the records the index was made from (hex), for the dependency map.
+    pub key: String,
     /// Where to keep the files for the next build, and the bytes to keep (None: nothing to save,
-    /// they came from there). Encoded up front so `files` can move into the site.
+    /// they came from there).
     cache: Option<(PathBuf, Vec<u8>)>,
 }
 
-/// Indexes the library's records, or takes the previous build's files from `.sitegen-cache/`
-/// beside `out_dir` when what the records are made of is the same. The key is taken over the
-/// sources (no markdown parsing), so a warm build costs a hash and a read.
-pub fn build(lib: &Library, out_dir: &Path) -> Result<SearchBuild, Error> {
+/// Puts the search bundle into `sink`: kept from the current output when that holds the index of
+/// the same records, else taken from `.sitegen-cache/` beside `out_dir`, else indexed. The key
+/// is taken over the sources (no markdown parsing), so a warm build costs a hash and links.
+pub fn build(lib: &Library, out_dir: &Path, sink: &dyn Sink) -> Result<SearchBuild, Error> {
     let key = cache::key(PAGEFIND, lib);
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let mut done = SearchBuild {
+        stage: "search (kept)",
+        key: hex,
+        cache: None,
+    };
+    if sink.keep_search(&Route::SearchBundle.site_path(), &done.key)? {
+        return Ok(done);
+    }
     let path = crate::math::cache_dir(out_dir).join("search.bin");
-    if let Some(files) = std::fs::read(&path)
+    let files = match std::fs::read(&path)
         .ok()
         .and_then(|bytes| cache::decode(&bytes, &key))
     {
-        return Ok(SearchBuild {
-            files,
-            cached: true,
-            cache: None,
-        });
-    }
-    let files = index(&records(lib))?;
-    let bytes = cache::encode(&key, &files);
-    Ok(SearchBuild {
-        files,
-        cached: false,
-        cache: Some((path, bytes)),
-    })
+        Some(files) => {
+            done.stage = "search (cached)";
+            files
+        }
+        None => {
+            let files = index(&records(lib))?;
+            done.stage = "search (index)";
+            done.cache = Some((path, cache::encode(&key, &files)));
+            files
+        }
+    };
+    files.into_par_iter().try_for_each(|f| sink.put(f))?;
+    Ok(done)
 }
 
 /// Keeps a freshly built index for the next build (atomically: temp file, then rename).
@@ -161,7 +198,7 @@ pub(crate) fn index(records: &[Record]) -> Result<Vec<OutputFile>, Error> {
                         "en".to_owned(),
                         Some(r.meta.clone()),
                         Some(r.filters.clone()),
-                        Some(r.sort.clone()),
+                        None,
                     )
                     .await?;
             }
@@ -185,10 +222,62 @@ pub(crate) fn index(records: &[Record]) -> Result<Vec<OutputFile>, Error> {
     Ok(out)
 }
 
-/// Pagefind also ships UIs the site does not use (modular, component, highlight, playground).
+/// Pagefind also ships UIs the site does not use (its default UI: the site's script has its
+/// own, which loads the filters only when asked; modular, component, highlight, playground).
 fn wanted(name: &str) -> bool {
-    !(name.starts_with("pagefind-modular-ui")
+    !(name.starts_with("pagefind-ui")
+        || name.starts_with("pagefind-modular-ui")
         || name.starts_with("pagefind-component-ui")
         || name.starts_with("pagefind-highlight")
         || name.starts_with("playground"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paper(name: &str, authors: &[String]) -> crate::load::content::SourcePaper {
+        let list: Vec<String> = authors.iter().map(|a| format!("{a:?}")).collect();
+        crate::load::content::parse_paper(
+            Path::new(&format!("{name}.md")),
+            format!(
+                "+++\ntitle = \"{name}\"\nauthors = [{}]\nyear = 2015\n+++\nText.\n",
+                list.join(", ")
+            ),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_author_filter_offers_the_most_prolific_and_search_still_finds_everyone() {
+        // 101 authors of one paper, two of whom wrote a second one: the filter takes those two
+        // and the first 98 others by surname; "Zz, Last" is left out of it, not out of the text.
+        let mut many: Vec<String> = (0..99).map(|i| format!("A{i:03}, X")).collect();
+        many.push("Zz, Last".to_owned());
+        many.push("Zy, Prolific".to_owned());
+        let papers = vec![
+            paper("big", &many),
+            paper("second", &["Zy, Prolific".to_owned(), "A098, X".to_owned()]),
+        ];
+        let lib = Library::build(papers).0;
+        assert_eq!(lib.authors.len(), 101);
+        let offered = filter_authors(&lib);
+        assert_eq!(offered.iter().filter(|&&o| o).count(), AUTHOR_FILTER);
+        let records = records(&lib);
+        let big = records.iter().find(|r| r.meta["title"] == "big").unwrap();
+        let filter = &big.filters["author"];
+        assert_eq!(filter.len(), 100);
+        assert!(filter.iter().any(|a| a.contains("Prolific")));
+        assert!(filter.iter().any(|a| a.contains("A098")));
+        assert!(!filter.iter().any(|a| a.contains("Last")));
+        assert!(big.content.contains("Last"), "every author is in the text");
+        assert!(big.meta["authors"].contains("Last"));
+    }
+
+    #[test]
+    fn a_small_list_offers_every_author() {
+        let lib = Library::build(vec![paper("one", &["B, C".to_owned(), "D, E".to_owned()])]).0;
+        assert_eq!(filter_authors(&lib), [true, true]);
+        assert_eq!(records(&lib)[0].filters["author"].len(), 2);
+    }
 }

@@ -1,11 +1,14 @@
 // Browser checks of a site built with `--base-url https://example.github.io/reading-list/`:
-// search finds the GMMN paper, the filters are there, nothing is downloaded before the reader
-// starts a search, every paper is two clicks from home without JavaScript, no console errors,
+// search finds the GMMN paper, the filter panel offers the four filters and they narrow the
+// results, nothing is downloaded before the reader starts a search, every paper is two clicks from home without JavaScript, no console errors,
 // no axe violations. Dev tooling, not run by `cargo test`; see README ("Browser checks").
 //
 //   node search.mjs SITE_DIR [--query "moment matching"] [--expect generative-moment-matching-networks]
 //
 // SITE_DIR is the build output; it is served under /reading-list/ by a small server here.
+// `--expect ""` accepts any paper among the results (for a query on a generated corpus). The
+// files the query downloads are listed with their size as sent (gzip for text, as GitHub Pages
+// serves it), summed by kind; E2E_MAX_QUERY_KB=300 makes a larger total a failure.
 import http from "node:http";
 import zlib from "node:zlib";
 import fs from "node:fs";
@@ -32,8 +35,12 @@ const ok = (msg) => console.log(`ok   ${msg}`);
 const types = { ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
   ".json": "application/json", ".svg": "image/svg+xml", ".xml": "application/xml",
   ".woff2": "font/woff2" };
+// Every response body as sent: what a query costs is read here, bytes over the wire.
+const sent = [];
 const server = http.createServer((req, res) => {
   const url = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  const end = res.end.bind(res);
+  res.end = (body) => { sent.push({ url, bytes: body ? body.length : 0 }); return end(body); };
   if (!url.startsWith(prefix)) { res.writeHead(404); res.end(); return; }
   let file = path.join(site, url.slice(prefix.length));
   if (!file.startsWith(site)) { res.writeHead(403); res.end(); return; }
@@ -53,9 +60,24 @@ await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 const home = `${origin}${prefix}`;
 
+// Prints the files of `log` (as sent: gzip for text) and their sum by kind; returns the total.
+function tally(what, log) {
+  const kinds = {};
+  for (const r of log) {
+    console.log(`info   ${(r.bytes / 1024).toFixed(1).padStart(7)} KB ${r.url}`);
+    const kind = r.url.match(/\/pagefind\/(fragment|index|filter)\//)?.[1]
+      ?? (/\.pf_meta$/.test(r.url) ? "pf_meta" : /wasm/.test(r.url) ? "wasm" : "js and other");
+    kinds[kind] = (kinds[kind] ?? 0) + r.bytes;
+  }
+  for (const [kind, bytes] of Object.entries(kinds)) console.log(`info   ${(bytes / 1024).toFixed(1).padStart(7)} KB ${kind}`);
+  const total = log.reduce((n, r) => n + r.bytes, 0);
+  console.log(`info files downloaded for ${what} (as sent, gzip for text): ${log.length}, ${(total / 1024).toFixed(1)} KB`);
+  return total;
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 
@@ -85,54 +107,58 @@ async function axe(page, label) {
     const line = `${r.url()} (${r.failure()?.errorText})`;
     (r.url().startsWith(origin) ? errors : external).push(`request failed: ${line}`);
   });
-  const requests = [];
-  page.on("requestfinished", async (req) => {
-    const sizes = await req.sizes().catch(() => null);
-    requests.push({ url: req.url(), bytes: sizes ? sizes.responseBodySize : 0 });
-  });
   await page.goto(home, { waitUntil: "networkidle" });
-  const early = requests.filter((r) => r.url.includes("/pagefind/"));
+  const early = sent.filter((r) => r.url.includes("/pagefind/"));
   early.length === 0 ? ok("nothing of the search index is downloaded before the reader starts")
     : fail(`downloaded before any search: ${early.map((r) => r.url).join(", ")}`);
   await axe(page, "the home page");
 
+  // From here on, what the reader's first query costs (focusing the box loads the library).
+  const mark = sent.length;
   // Keyboard: Tab reaches the search box.
   let reached = false;
   for (let i = 0; i < 20 && !reached; i++) {
     await page.keyboard.press("Tab");
-    // Focus starts the search UI, which takes over the box and keeps the focus.
-    reached = await page.evaluate(() => !!document.activeElement?.closest("#site-search")
-      && document.activeElement.tagName === "INPUT");
+    reached = await page.evaluate(() => document.activeElement?.id === "search-input");
   }
   reached ? ok("the search box is reachable with Tab") : fail("Tab never reached the search box");
-  const before = requests.filter((r) => !r.url.includes("/pagefind/")).length;
-  await page.waitForSelector("#site-search-ui input");
   await page.keyboard.type(query);
   const typed = Date.now();
-  const link = `#site-search-ui a[href*="${expect}"]`;
+  const link = `#site-search-ui a[href*="papers/${expect}"]`;
   try {
     await page.waitForSelector(link, { timeout: 1000 });
-    ok(`"${query}" shows a link to ${expect} ${Date.now() - typed} ms after typing`);
+    ok(`"${query}" shows a link to ${expect || "a paper"} ${Date.now() - typed} ms after typing`);
   } catch {
-    fail(`"${query}" showed no link to ${expect} within a second`);
+    fail(`"${query}" showed no link to ${expect || "a paper"} within a second`);
   }
   const href = await page.getAttribute(link, "href").catch(() => null);
-  href === `${prefix}papers/${expect}/` ? ok(`the result links to the paper under the sub-path: ${href}`)
-    : fail(`the result links to ${href}, not ${prefix}papers/${expect}/`);
+  const wanted = new RegExp(`^${prefix}papers/${expect || "[^/]+"}/$`);
+  wanted.test(href ?? "") ? ok(`the result links to the paper under the sub-path: ${href}`)
+    : fail(`the result links to ${href}, not ${prefix}papers/${expect || "…"}/`);
   await page.waitForLoadState("networkidle");
-  const filters = (await page.$$eval(".pagefind-ui__filter-name, .pagefind-ui__filter-group summary, legend",
+  const query_bytes = tally("the query", sent.slice(mark));
+  await axe(page, "the home page with search results");
+
+  // The filters: offered once a search started, downloaded when the reader opens them.
+  const mark2 = sent.length;
+  const status = await page.textContent(".search-status");
+  await page.click(".search-filters summary");
+  await page.waitForSelector(".search-filter legend", { timeout: 5000 }).catch(() => null);
+  const filters = (await page.$$eval(".search-filter legend",
     (els) => els.map((e) => e.textContent.trim().toLowerCase()))).join(" ");
   for (const f of ["author", "keyword", "venue", "year"]) {
     filters.includes(f) ? ok(`filter "${f}" offered`) : fail(`no "${f}" filter in the search UI (saw: ${filters})`);
   }
-  const fetched = requests.slice(before);
-  const query_bytes = fetched.reduce((n, r) => n + r.bytes, 0);
-  for (const r of fetched) console.log(`info   ${(r.bytes / 1024).toFixed(1).padStart(7)} KB ${r.url.slice(origin.length)}`);
-  console.log(`info files downloaded for the query (as sent, gzip for text): ${fetched.length}, ${(query_bytes / 1024).toFixed(1)} KB`);
-  await axe(page, "the home page with search results");
-  const paper = `${home}papers/${expect}/`;
+  await page.waitForLoadState("networkidle");
+  tally("opening the filters", sent.slice(mark2));
+  await page.locator(".search-filter input[type=checkbox]").first().check().catch(() => null);
+  await page.waitForFunction((s) => document.querySelector(".search-status").textContent !== s, status,
+    { timeout: 5000 }).then(() => ok("ticking a filter value narrows the results"),
+    () => fail("ticking a filter value changed nothing"));
+  await axe(page, "the home page with the filters open");
+  const paper = href ? origin + href : `${home}papers/${expect}/`;
   await page.goto(paper, { waitUntil: "networkidle" });
-  await axe(page, `the paper page ${expect}`);
+  await axe(page, `the paper page ${paper.slice(home.length)}`);
   errors.length === 0 ? ok("no console errors") : fail(`console errors: ${errors.join(" | ")}`);
   external.forEach((e) => console.log(`info external, not checked here: ${e}`));
   if (process.env.E2E_MAX_QUERY_KB && query_bytes / 1024 > Number(process.env.E2E_MAX_QUERY_KB)) {
