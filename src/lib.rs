@@ -325,9 +325,11 @@ fn fingerprint(
     templates: &std::collections::BTreeMap<String, String>,
     assets: &render::Assets,
 ) -> [u8; 32] {
+    // The built-in templates too: a sitegen built from changed sources keeps its version number.
     let text = format!(
-        "{} {config:?} {templates:?} {:?} {:?}",
+        "{} {:?} {config:?} {templates:?} {:?} {:?}",
         env!("CARGO_PKG_VERSION"),
+        render::BUILTIN_TEMPLATES,
         assets.math_css,
         assets.math_css_integrity
     );
