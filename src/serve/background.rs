@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::build::Shared;
 use super::sink::SiteFiles;
@@ -19,8 +19,13 @@ use crate::index::Library;
 /// After one build: the library to index (None after a failed build: only the cache is saved).
 pub(super) type Job = Option<Arc<Library>>;
 
-/// Starts the worker thread; it stops when the sender is dropped. Jobs that queue up while it
-/// works are merged: only the latest library is indexed.
+/// How long builds must pause before the work starts. The browser is loading the pages the
+/// reload asked for right after a build, and Pagefind's workers share the render thread pool:
+/// indexing then would slow both that load and the next build, on every save of a burst.
+const QUIET: Duration = Duration::from_millis(500);
+
+/// Starts the worker thread; it stops when the sender is dropped. Jobs that come before builds
+/// pause for `QUIET`, or while it works, are merged: only the latest library is indexed.
 pub(super) fn start(
     shared: Arc<Shared>,
     store: Arc<Store>,
@@ -30,13 +35,18 @@ pub(super) fn start(
     let thread = std::thread::Builder::new()
         .name("sitegen-index".into())
         .spawn(move || {
+            lower_priority();
             // Entries made by the builds so far when the cache was last saved: the store stays
             // open across builds, so only new entries are a reason to write it again.
             let mut saved_made = None;
             while let Ok(mut job) = rx.recv() {
-                while let Ok(next) = rx.try_recv() {
-                    job = next.or(job);
-                }
+                let stopping = loop {
+                    match rx.recv_timeout(QUIET) {
+                        Ok(next) => job = next.or(job),
+                        Err(mpsc::RecvTimeoutError::Timeout) => break false,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break true,
+                    }
+                };
                 let made = store.made();
                 if saved_made != Some(made) {
                     // A cache that cannot be saved only costs time on the next start.
@@ -45,13 +55,24 @@ pub(super) fn start(
                         Err(e) => eprintln!("warning: render cache not saved: {e}"),
                     }
                 }
-                if let Some(library) = job {
+                // A server that is stopping has no use for a new index.
+                if let (Some(library), false) = (job, stopping) {
                     index(&shared, &library, &out_dir);
                 }
             }
         })
         .map_err(|e| Error::io("sitegen-index", e))?;
     Ok((tx, thread))
+}
+
+/// Makes this thread, and the threads it starts (Pagefind's runtime), yield the CPU to builds and
+/// requests: on Linux a thread's nice value is its own and is inherited by threads it creates.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: a plain system call about the calling thread; no memory is passed.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19);
+    }
 }
 
 /// Builds (or takes from its cache) the search index of `library` and swaps it in.
