@@ -182,7 +182,7 @@ pub fn render_site(
         values: &values,
         md: &md,
         r: &r,
-        related: &related,
+        related,
     };
     let papers: Vec<(Vec<Diagnostic>, Option<String>)> = (0..lib.papers.len())
         .into_par_iter()
