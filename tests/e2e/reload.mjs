@@ -3,7 +3,7 @@
 // appends a unique sentence to that paper's file (t0: just before the write) and waits until the
 // open tab's DOM holds the sentence (t1: after the live reload). Prints every run, the median, and
 // the server's own log of each rebuild. Dev tooling, not run by `cargo test`; see README
-// ("Speed").
+// ("Speed"). Needs `npm install` in tests/e2e (playwright-core).
 //
 //   node reload.mjs SITE_DIR [--runs 7] [--paper content/papers/x.md] [--pause 2000]
 //                            [--sitegen target/release/sitegen]
@@ -117,6 +117,17 @@ async function waitForText(text) {
 await openPage();
 console.log(`site: ${source} (copy: ${root}), page: ${pageUrl}`);
 console.log(`server start: ${built().join("; ")}`);
+// The browser's own share, for comparison: the same page reloaded with nothing rebuilt.
+const floor = [];
+for (let i = 0; i < runs; i++) {
+  const t0 = performance.now();
+  await page.reload();
+  await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => r(true))));
+  floor.push(performance.now() - t0);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`plain reload -> painted (no rebuild): median ${median(floor).toFixed(1)} ms; ` +
+  `runs ${floor.map((t) => t.toFixed(1)).join(", ")} ms`);
 const times = [];
 for (let i = 0; i < runs; i++) {
   await new Promise((r) => setTimeout(r, pause));
@@ -136,8 +147,7 @@ for (let i = 0; i < runs; i++) {
     `requested at ${at("request")}, DOM ready at ${at("dom")}); ` +
     `server: ${built().slice(seen).join("; ")}`);
 }
-const sorted = [...times].sort((a, b) => a - b);
-console.log(`save -> visible: median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms; ` +
+console.log(`save -> visible: median ${median(times).toFixed(1)} ms; ` +
   `runs ${times.map((t) => t.toFixed(1)).join(", ")} ms; load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 
 await browser.close();
