@@ -128,15 +128,15 @@ impl Events {
         let mut stream = TcpStream::connect(addr).expect("connect");
         write!(
             stream,
-            "GET {}/event-stream HTTP/1.1\r\nHost: {addr}\r\n\r\n",
-            serve::LIVERELOAD_PREFIX
+            "GET {} HTTP/1.1\r\nHost: {addr}\r\n\r\n",
+            serve::EVENTS_PATH
         )
         .expect("send");
         let mut e = Events {
             stream,
             seen: String::new(),
         };
-        e.wait_for("event: init");
+        e.wait_for("event: hello");
         e
     }
 

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::Error;
@@ -36,8 +36,9 @@ pub struct Store {
     /// Key → (start, end) of its compressed value in `bytes`, and whether this build used it.
     index: HashMap<Key, (usize, usize, usize)>,
     used: Vec<AtomicBool>,
-    /// Values made in this build, compressed.
-    fresh: Mutex<HashMap<Key, Vec<u8>>>,
+    /// Values made in this build, compressed. Read-locked while one is decompressed: a store
+    /// kept open across builds (`serve`) finds many values here, read by every worker at once.
+    fresh: RwLock<HashMap<Key, Vec<u8>>>,
     hits: AtomicUsize,
 }
 
@@ -92,7 +93,7 @@ impl Store {
             bytes,
             index,
             used,
-            fresh: Mutex::new(HashMap::new()),
+            fresh: RwLock::new(HashMap::new()),
             hits: AtomicUsize::new(0),
         }
     }
@@ -106,7 +107,7 @@ impl Store {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Some(value);
         }
-        let fresh = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = self.fresh.read().unwrap_or_else(|e| e.into_inner());
         let packed = fresh.get(key)?;
         decompress(packed)
     }
@@ -117,7 +118,7 @@ impl Store {
             self.used[slot].store(true, Ordering::Relaxed);
             return true;
         }
-        let fresh = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = self.fresh.read().unwrap_or_else(|e| e.into_inner());
         fresh.contains_key(key)
     }
 
@@ -126,7 +127,7 @@ impl Store {
         let Some(packed) = compress(value) else {
             return;
         };
-        let mut fresh = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
+        let mut fresh = self.fresh.write().unwrap_or_else(|e| e.into_inner());
         fresh.insert(key, packed);
     }
 
@@ -147,7 +148,7 @@ impl Store {
 
     /// Entries made in this build.
     pub fn made(&self) -> usize {
-        self.fresh.lock().map_or(0, |f| f.len())
+        self.fresh.read().map_or(0, |f| f.len())
     }
 
     /// True when the file already holds exactly the entries this build used.
@@ -161,7 +162,7 @@ impl Store {
         if self.path.as_os_str().is_empty() || (self.unchanged() && self.path.exists()) {
             return Ok(());
         }
-        let fresh = self.fresh.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = self.fresh.read().unwrap_or_else(|e| e.into_inner());
         let mut entries: Vec<(&Key, &[u8])> = fresh.iter().map(|(k, v)| (k, &v[..])).collect();
         for (key, &(start, end, slot)) in &self.index {
             if self.used[slot].load(Ordering::Relaxed) && !fresh.contains_key(key) {

@@ -206,6 +206,19 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
 /// Load, index and render the site at `root`, each file going to `sink` as soon as it is made;
 /// `Rendered::output` keeps only the files to copy.
 pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rendered, Error> {
+    let mut rendered = render_pages(opts, sink, None)?;
+    rendered.put_search(opts, sink)?;
+    Ok(rendered)
+}
+
+/// `render_into` without the search index, which the caller adds with `Rendered::put_search`
+/// when it suits it (`serve` indexes after the browser has reloaded). `store` is the
+/// derived-work cache to use; None opens the one on disk beside the output folder.
+pub fn render_pages(
+    opts: &BuildOptions,
+    sink: &dyn render::Sink,
+    store: Option<Arc<cache::Store>>,
+) -> Result<Rendered, Error> {
     let config = match load_config(&opts.root, opts.base_url.as_deref()) {
         Ok(config) => config,
         Err(Ok(diag)) => {
@@ -239,7 +252,7 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
     diagnostics.append(&mut index_diags);
 
     let tera = render::templates(&sources.templates)?;
-    let store = Arc::new(cache::Store::open_derived(&opts.out_dir()));
+    let store = store.unwrap_or_else(|| Arc::new(cache::Store::open_derived(&opts.out_dir())));
     let highlighter = markdown::Highlighter::with_cache(store.clone());
     // Every expression is rendered (or taken from the cache) here, in parallel, so the page
     // pass below only looks them up.
@@ -288,9 +301,6 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
     let pages = report.pages;
     put_site_files(sink, &lib, &config)?;
     timings.lap("site files", &mut clock);
-    let search = search::build(&lib, &opts.out_dir(), sink)?;
-    deps.search.clone_from(&search.key);
-    timings.lap(search.stage, &mut clock);
 
     if opts.strict {
         for d in &mut diagnostics {
@@ -312,7 +322,7 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
         pages,
         diagnostics,
         math,
-        search: Some(search),
+        search: None,
         store,
         deps,
         timings,
@@ -399,6 +409,24 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
 }
 
 impl Rendered {
+    /// Indexes the rendered papers for search (or takes the index from its cache) and puts the
+    /// files into `sink`. Nothing to index when the configuration could not be read.
+    pub fn put_search(
+        &mut self,
+        opts: &BuildOptions,
+        sink: &dyn render::Sink,
+    ) -> Result<(), Error> {
+        if self.config.is_none() {
+            return Ok(());
+        }
+        let mut clock = Instant::now();
+        let search = search::build(&self.library, &opts.out_dir(), sink)?;
+        self.deps.search.clone_from(&search.key);
+        self.timings.lap(search.stage, &mut clock);
+        self.search = Some(search);
+        Ok(())
+    }
+
     fn into_report(self, written: bool, start: Instant, notes: Vec<String>) -> BuildReport {
         BuildReport {
             papers: self.papers,

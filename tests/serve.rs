@@ -7,6 +7,7 @@ mod common;
 
 use common::copy_dir;
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use sitegen::serve::{self, ServeOptions, Server};
 
 const DEADLINE: Duration = Duration::from_secs(20);
-const EVENTS: &str = "/__sitegen/livereload/event-stream";
+const EVENTS: &str = "/__sitegen/events";
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -41,6 +42,11 @@ impl Site {
             "title = \"Fixture list\"\nbase_url = \"https://u.github.io/reading-list/\"\n",
         )
         .unwrap();
+        Self::serve(dir, opts)
+    }
+
+    /// Serves the site in `dir`.
+    fn serve(dir: tempfile::TempDir, opts: impl FnOnce(&mut ServeOptions)) -> Site {
         let mut o = ServeOptions::new(dir.path());
         o.port = 0;
         o.debounce = Duration::from_millis(50);
@@ -173,7 +179,7 @@ struct Events {
 }
 
 impl Events {
-    /// Connects and waits for the stream's `init` event, after which every reload is delivered.
+    /// Connects and waits for the stream's `hello` event, after which every reload is delivered.
     fn open(addr: SocketAddr) -> Events {
         let mut stream = TcpStream::connect(addr).unwrap();
         write!(
@@ -185,10 +191,11 @@ impl Events {
             stream,
             seen: String::new(),
         };
-        e.wait_for("event: init");
+        e.wait_for("event: hello");
         e
     }
 
+    /// Reads until `needle` has been seen; what was read stays for the caller.
     fn wait_for(&mut self, needle: &str) {
         let start = Instant::now();
         let mut buf = [0u8; 4096];
@@ -206,7 +213,20 @@ impl Events {
     }
 
     fn wait_reload(&mut self) {
-        self.wait_for("event: reload");
+        self.wait_reload_data();
+    }
+
+    /// Waits for the next `reload` event and returns its data.
+    fn wait_reload_data(&mut self) -> String {
+        const EVENT: &str = "event: reload\ndata: ";
+        self.wait_for(EVENT);
+        let start = self.seen.find(EVENT).unwrap() + EVENT.len();
+        self.seen.drain(..start);
+        self.wait_for("\n\n");
+        let end = self.seen.find("\n\n").unwrap();
+        let data = self.seen[..end].to_owned();
+        self.seen.drain(..end);
+        data
     }
 }
 
@@ -297,7 +317,8 @@ fn broken_front_matter_shows_errors_until_fixed() {
 
     let mut events = site.events();
     std::fs::write(&file, &bad).unwrap();
-    events.wait_reload();
+    // A failed build reloads every tab, so the panel shows wherever the reader is.
+    assert!(events.wait_reload_data().contains("\"all\":true"));
     let page = site.wait_for(&link, "the error panel", |r| {
         r.body.contains("sitegen-errors")
     });
@@ -317,11 +338,14 @@ fn broken_front_matter_shows_errors_until_fixed() {
 
     let mut events = site.events();
     std::fs::write(&file, &good).unwrap();
-    events.wait_reload();
+    // So does the first good build after it, so the panel goes everywhere.
+    assert!(events.wait_reload_data().contains("\"all\":true"));
     let page = site.wait_for(&link, "the fixed page", |r| {
         !r.body.contains("sitegen-errors")
     });
     assert!(page.body.contains("WaveNet"));
+    std::fs::write(&file, format!("{good}\nMore.\n")).unwrap();
+    assert!(events.wait_reload_data().contains("\"all\":false"));
 }
 
 #[test]
@@ -447,4 +471,107 @@ fn root_without_config_is_a_clear_error() {
     opts.port = 0;
     let err = rt.block_on(serve::start(opts)).err().expect("no site");
     assert!(err.to_string().contains("sitegen.toml"), "{err}");
+}
+
+/// The files of a fresh full render of `root` as the server at `addr` would build it, search
+/// index apart (the server adds it after the reload).
+fn full_render(root: &Path, addr: SocketAddr) -> BTreeMap<String, Vec<u8>> {
+    let rendered = sitegen::render_site(&sitegen::BuildOptions {
+        root: root.to_path_buf(),
+        base_url: Some(format!("http://{addr}/")),
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(rendered.diagnostics.iter().all(|d| !d.is_error()));
+    rendered
+        .output
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.contents))
+        .collect()
+}
+
+/// A served page without the live-reload script the server adds to it.
+fn without_reload_script(html: &str) -> String {
+    let Some(start) = html.find("<script>(()=>{const page=") else {
+        return html.to_owned();
+    };
+    let end = start + html[start..].find("</script>").unwrap() + "</script>".len();
+    format!("{}{}", &html[..start], &html[end..])
+}
+
+#[test]
+fn incremental_rebuilds_equal_full_renders_and_reload_only_changed_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    common::corpus(dir.path(), 30);
+    let site = Site::serve(dir, |_| {});
+    let root = site.dir.path().to_path_buf();
+    let edits: [(&str, usize, &str, &str); 7] = [
+        ("title", 5, "Paper number 5", "A renamed paper"),
+        (
+            "author list",
+            22,
+            "\"Noether, Emmy\"]",
+            "\"Noether, Emmy\", \"Knuth, Donald\"]",
+        ),
+        ("keyword", 7, "\"topic 1\"", "\"topic 9\""),
+        (
+            "citation",
+            12,
+            "\\cite{Paper11}",
+            "\\cite{Paper3} and \\cite{Nowhere99}",
+        ),
+        ("venue", 9, "\"NeurIPS\"", "\"A Venue Of Its Own\""),
+        ("venue back", 9, "\"A Venue Of Its Own\"", "\"NeurIPS\""),
+        (
+            "body",
+            0,
+            "Body of paper 0",
+            "A new body with $\\beta^2$ for paper 0",
+        ),
+    ];
+    let mut before = full_render(&root, site.addr());
+    for (what, paper, from, to) in edits {
+        let mut events = site.events();
+        common::edit_paper(&root, paper, from, to);
+        let reload = events.wait_reload_data();
+        let status = site.get("/__sitegen/status").body;
+        assert!(!status.contains("\"pages_kept\":0"), "{what}: {status}");
+        let after = full_render(&root, site.addr());
+        for (path, bytes) in after.iter().filter(|(p, _)| !p.starts_with("pagefind/")) {
+            let served = site.get(&format!("/{path}"));
+            assert_eq!(served.status, 200, "{what}: {path}");
+            let expected = String::from_utf8_lossy(bytes);
+            assert!(
+                without_reload_script(&served.body) == expected,
+                "{what}: {path} differs from a full render"
+            );
+        }
+        // Exactly the pages whose bytes changed are named; search files come later, unannounced.
+        let mut changed: Vec<String> = after
+            .iter()
+            .filter(|(p, b)| before.get(*p) != Some(b))
+            .map(|(p, _)| p)
+            .chain(before.keys().filter(|p| !after.contains_key(*p)))
+            .filter(|p| !p.starts_with("pagefind/"))
+            .map(|p| format!("\"{p}\""))
+            .collect();
+        changed.sort();
+        let named = format!("\"pages\":[{}]", changed.join(","));
+        assert!(
+            reload.contains(&named),
+            "{what}: {reload}\nexpected {named}"
+        );
+        assert!(reload.contains("\"all\":false"), "{what}: {reload}");
+        before = after;
+    }
+    // The venue that lost its only paper is gone.
+    assert_eq!(site.get("/venues/a-venue-of-its-own/").status, 404);
+    // The search index catches up in the background.
+    for (path, bytes) in before.iter().filter(|(p, _)| p.starts_with("pagefind/")) {
+        let expected = String::from_utf8_lossy(bytes);
+        site.wait_for(&format!("/{path}"), "the new search index", |r| {
+            r.body == expected
+        });
+    }
 }

@@ -141,7 +141,7 @@ fn foreign_host_headers_are_refused_on_loopback() {
     let mut s = connect(site.addr());
     write!(
         s,
-        "GET /__sitegen/livereload/event-stream HTTP/1.1\r\nHost: evil.example\r\n\r\n"
+        "GET /__sitegen/events HTTP/1.1\r\nHost: evil.example\r\n\r\n"
     )
     .unwrap();
     let mut buf = [0u8; 12];

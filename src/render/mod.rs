@@ -177,7 +177,7 @@ pub fn render_site(
         items: &items,
         md: &md,
         r: &r,
-        related: &related,
+        related,
     };
     let papers: Vec<(Vec<Diagnostic>, Option<String>)> = (0..lib.papers.len())
         .into_par_iter()

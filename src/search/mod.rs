@@ -118,6 +118,9 @@ pub(crate) fn records(lib: &Library) -> Vec<Record> {
 }
 
 /// The search bundle, once it is in the sink: where it came from, and what to cache.
+/// The timing stage of a build that indexed the records afresh.
+pub const INDEXED: &str = "search (index)";
+
 pub struct SearchBuild {
     /// The timing stage: `search (index)`, `search (cached)` (read from `.sitegen-cache/`) or
     /// `search (kept)` (the output already held this index: nothing read or written).
@@ -154,7 +157,7 @@ pub fn build(lib: &Library, out_dir: &Path, sink: &dyn Sink) -> Result<SearchBui
         }
         None => {
             let files = index(&records(lib))?;
-            done.stage = "search (index)";
+            done.stage = INDEXED;
             done.cache = Some((path, cache::encode(&key, &files)));
             files
         }

@@ -10,6 +10,7 @@ use axum::response::Response;
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
 use super::build::Shared;
+use super::reload::inject;
 use crate::markdown::escape_html;
 
 /// Characters kept escaped when a site path goes back into a `Location` header.
@@ -106,18 +107,22 @@ pub(super) async fn handle(
     let path = uri.path();
     if path == "/__sitegen/status" {
         let body = format!(
-            "{{\"generation\":{},\"ok\":{},\"errors\":{},\"build_ms\":{}}}\n",
+            "{{\"generation\":{},\"ok\":{},\"errors\":{},\"build_ms\":{},\
+             \"pages_rendered\":{},\"pages_kept\":{}}}\n",
             snap.generation,
             snap.errors.is_none(),
             snap.error_count,
-            snap.elapsed.as_millis()
+            snap.elapsed.as_millis(),
+            snap.rendered,
+            snap.kept
         );
         return respond(StatusCode::OK, "application/json", Bytes::from(body));
     }
     let Some(site) = &snap.site else {
         // Nothing good was ever built: every page is the error list.
         let panel = snap.errors.as_deref().unwrap_or("");
-        return html_page(StatusCode::SERVICE_UNAVAILABLE, &error_page(panel));
+        let page = inject(&error_page(panel), "", snap.generation);
+        return html_page(StatusCode::SERVICE_UNAVAILABLE, &page);
     };
     let found = match resolve(path) {
         Target::File(key) => site.get(&key).map(|b| (key, b)),
@@ -137,11 +142,15 @@ pub(super) async fn handle(
         },
     };
     let ctype = content_type(&key);
-    if let (Some(panel), true) = (&snap.errors, ctype.starts_with("text/html")) {
-        let html = String::from_utf8_lossy(&bytes);
-        return html_page(status, &inject_panel(&html, panel));
+    if !ctype.starts_with("text/html") {
+        return respond(status, ctype, bytes);
     }
-    respond(status, ctype, bytes)
+    // Pages get the live-reload script (and the errors, when the last build failed).
+    let mut html = String::from_utf8_lossy(&bytes);
+    if let Some(panel) = &snap.errors {
+        html = inject_panel(&html, panel).into();
+    }
+    html_page(status, &inject(&html, &key, snap.generation))
 }
 
 pub(super) fn redirect_to_dir(key: &str, query: Option<&str>) -> Response {

@@ -1,15 +1,21 @@
 //! `sitegen serve`: owns the development server and the file watcher. It keeps the last good
 //! build in memory and serves only that (so no request can reach a file outside the site), shows
-//! build errors in the browser and the terminal, and pushes live reloads. It must not render or
-//! write the site itself: every build goes through `crate::render_site`, and nothing is written.
+//! build errors in the browser and the terminal, and pushes live reloads to the pages that
+//! changed. It must not render or write the site itself: every build goes through
+//! `crate::render_pages`, and nothing is written but the caches.
 //!
-//! Internal routes live under `/__sitegen/`: `/__sitegen/livereload/event-stream` is the
-//! live-reload event stream (tower-livereload sends `event: reload` after every rebuild, good or
-//! failed) and `/__sitegen/status` reports the build generation as JSON for scripts and tests.
+//! A save goes: watcher (`watch`) → build of the changed pages only (`build`, `sink`) → swap and
+//! reload event (`reload`) → cache save and search index (`background`), so the browser never
+//! waits for Pagefind. Internal routes live under `/__sitegen/`: `/__sitegen/events` is the
+//! live-reload event stream and `/__sitegen/status` reports the build generation as JSON for
+//! scripts and tests.
 
+mod background;
 mod build;
 mod conn;
 mod http;
+mod reload;
+mod sink;
 mod watch;
 
 use std::net::{IpAddr, SocketAddr};
@@ -19,23 +25,28 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use conn::{HEADER_TIMEOUT, MAX_CONNECTIONS};
-use tower_livereload::LiveReloadLayer;
+pub use reload::EVENTS_PATH;
 
 use crate::{BuildOptions, Error};
-use build::{Outcome, Shared, build_once};
+use build::{Builder, Outcome, Shared};
 use http::handle;
 use watch::{WatchMsg, start_watcher};
 
 /// Prefix of the routes the server answers itself instead of the site.
 pub const INTERNAL_PREFIX: &str = "/__sitegen/";
-/// Where tower-livereload serves its event stream (under this prefix + `/event-stream`).
-pub const LIVERELOAD_PREFIX: &str = "/__sitegen/livereload";
 /// Folders of the site root that trigger a rebuild when anything in them changes.
 const WATCHED_DIRS: [&str; 3] = ["content", "templates", "static"];
+/// How long file events must be quiet before a rebuild starts. An editor's save is a burst of
+/// events a few milliseconds apart (vim: write test file, rename, write, chmod; most editors:
+/// truncate then write, which `watch::mid_save` waits out), so 10 ms covers it with room to
+/// spare; a burst split anyway costs one extra incremental build, and events that arrive
+/// during a build are merged into the next. Longer waits add straight to save-to-visible time.
+pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(10);
 /// How many ports after the asked one are tried when it is busy.
 pub const DEFAULT_PORT_ATTEMPTS: u16 = 10;
 
@@ -49,7 +60,8 @@ pub struct ServeOptions {
     /// Ports tried from `port` on when it is in use (1: only `port`).
     pub port_attempts: u16,
     pub drafts: bool,
-    /// How long the watcher waits for a burst of file events to settle before rebuilding.
+    /// How long the watcher waits for a burst of file events to settle before rebuilding
+    /// (`DEFAULT_DEBOUNCE`).
     pub debounce: Duration,
     /// A request's headers must arrive within this time; idle connections close after it.
     pub header_timeout: Duration,
@@ -65,7 +77,7 @@ impl ServeOptions {
             port: 1111,
             port_attempts: DEFAULT_PORT_ATTEMPTS,
             drafts: false,
-            debounce: Duration::from_millis(100),
+            debounce: DEFAULT_DEBOUNCE,
             header_timeout: HEADER_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
         }
@@ -80,6 +92,7 @@ pub struct Server {
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     stop_watch: mpsc::Sender<WatchMsg>,
     watch: Option<std::thread::JoinHandle<()>>,
+    background: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -110,10 +123,15 @@ impl Server {
         {
             self.http.abort();
         }
-        if let Some(watch) = self.watch.take() {
-            // The watcher may be in the middle of a rebuild; wait for it off the async threads.
-            let _ = tokio::task::spawn_blocking(move || watch.join()).await;
-        }
+        let threads = [self.watch.take(), self.background.take()];
+        // The watcher may be in the middle of a rebuild, the indexer in the middle of an index
+        // (it stops once the watcher is gone): wait for them off the async threads.
+        let _ = tokio::task::spawn_blocking(move || {
+            for thread in threads.into_iter().flatten() {
+                let _ = thread.join();
+            }
+        })
+        .await;
     }
 }
 
@@ -161,10 +179,12 @@ pub async fn start(opts: ServeOptions) -> Result<Server, Error> {
     };
 
     let shared = Arc::new(Shared::default());
-    let first = {
-        let build_opts = build_opts.clone();
-        tokio::task::spawn_blocking(move || build_once(&build_opts)).await?
-    };
+    let (mut builder, first) = tokio::task::spawn_blocking(move || {
+        let mut builder = Builder::new(build_opts);
+        let first = builder.build();
+        (builder, first)
+    })
+    .await?;
     let first = match first {
         // An unreadable site is not something the browser page can help with.
         Outcome::Failed {
@@ -173,23 +193,23 @@ pub async fn start(opts: ServeOptions) -> Result<Server, Error> {
         } => return Err(e),
         other => other,
     };
-    shared.apply(first);
-
-    let livereload = LiveReloadLayer::new().custom_prefix(LIVERELOAD_PREFIX);
-    let reloader = livereload.reloader();
-    let (stop_watch, watch) = start_watcher(
-        root,
-        opts.debounce,
-        build_opts,
+    let (jobs, background) = background::start(
         Arc::clone(&shared),
-        reloader,
+        Arc::clone(&builder.store),
+        builder.opts().out_dir(),
     )?;
+    publish(&shared, &mut builder, &jobs, first);
+    let state = Arc::clone(&shared);
+    let (stop_watch, watch) = start_watcher(root, opts.debounce, move || {
+        let outcome = builder.build();
+        publish(&state, &mut builder, &jobs, outcome);
+    })?;
 
     let hosts = Arc::new(conn::AllowedHosts::for_addr(addr));
     let app = Router::new()
+        .route(EVENTS_PATH, get(reload::events))
         .fallback(handle)
         .with_state(Arc::clone(&shared))
-        .layer(livereload)
         .layer(axum::middleware::from_fn_with_state(
             hosts,
             conn::check_host,
@@ -209,7 +229,22 @@ pub async fn start(opts: ServeOptions) -> Result<Server, Error> {
         http,
         stop_watch,
         watch: Some(watch),
+        background: Some(background),
     })
+}
+
+/// Swaps a build in, sends the reload for the pages it changed, remembers the site for the next
+/// build, and only then hands the slow rest (cache, search index) to the background thread.
+fn publish(
+    shared: &Shared,
+    builder: &mut Builder,
+    jobs: &mpsc::Sender<background::Job>,
+    outcome: Outcome,
+) {
+    let applied = shared.apply(outcome);
+    shared.reloader.send(applied.generation, &applied.reload);
+    builder.served(applied.site);
+    let _ = jobs.send(applied.library);
 }
 
 /// `http://127.0.0.1:1111/` for the bound address; an unspecified bind (0.0.0.0) is reached

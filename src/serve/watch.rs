@@ -3,32 +3,27 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};
-use tower_livereload::Reloader;
 
 use super::WATCHED_DIRS;
-use super::build::{Shared, build_once};
-use crate::{BuildOptions, Error};
+use crate::Error;
 
 pub(super) enum WatchMsg {
     Fs(DebounceEventResult),
     Stop,
 }
 
-/// Starts the watcher thread: it waits for debounced file events, rebuilds once per burst
-/// (events that arrive during a rebuild are merged into the next one), swaps the result in and
-/// tells open pages to reload. It runs on its own thread because a build is blocking work.
+/// Starts the watcher thread: it waits for debounced file events and calls `rebuild` once per
+/// burst (events that arrive during a rebuild are merged into the next one). It runs on its own
+/// thread because a build is blocking work.
 pub(super) fn start_watcher(
     root: PathBuf,
     debounce: Duration,
-    build_opts: BuildOptions,
-    shared: Arc<Shared>,
-    reloader: Reloader,
+    mut rebuild: impl FnMut() + Send + 'static,
 ) -> Result<(mpsc::Sender<WatchMsg>, std::thread::JoinHandle<()>), Error> {
     let (tx, rx) = mpsc::channel::<WatchMsg>();
     let events = tx.clone();
@@ -115,8 +110,7 @@ pub(super) fn start_watcher(
                     String::new()
                 };
                 println!("changed: {}{more}", names.join(", "));
-                shared.apply(build_once(&build_opts));
-                reloader.reload();
+                rebuild();
             }
             drop(debouncer);
         })

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use scraper::{Html, Selector};
@@ -133,4 +134,56 @@ pub fn diagnostics_text(report: &BuildReport) -> String {
         .map(|d| d.to_string())
         .collect::<Vec<_>>()
         .join("\n\n")
+}
+
+/// A small list (`content/papers/paper-NN.md`, keys `PaperN`) with shared authors, keywords,
+/// venues, citations between papers, math and code.
+pub fn corpus(root: &Path, papers: usize) {
+    let dir = root.join("content/papers");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        root.join("sitegen.toml"),
+        "title = \"Incremental\"\ndescription = \"Test list.\"\nbase_url = \"https://example.org/\"\n",
+    )
+    .unwrap();
+    let people = [
+        "Ada, Lovelace",
+        "Turing, Alan",
+        "Hopper, Grace",
+        "Noether, Emmy",
+    ];
+    for i in 0..papers {
+        let mut text = String::new();
+        let authors = [people[i % 4], people[(i + 1) % 4]];
+        writeln!(text, "+++\ntitle = \"Paper number {i}\"").unwrap();
+        writeln!(text, "authors = {authors:?}\nyear = {}", 2000 + i % 5).unwrap();
+        writeln!(text, "venue = \"{}\"", ["ICML", "NeurIPS"][i % 2]).unwrap();
+        writeln!(text, "keywords = [\"topic {}\", \"shared\"]", i % 3).unwrap();
+        writeln!(text, "key = \"Paper{i}\"\n+++").unwrap();
+        if i % 4 == 1 {
+            // The excerpt (first sentence) shows the cited paper's citation text.
+            writeln!(
+                text,
+                "Body of paper {i} follows \\cite{{Paper{}}}.\n",
+                i - 1
+            )
+            .unwrap();
+        } else {
+            writeln!(text, "Body of paper {i} with $x_{{{i}}}$ and $\\alpha$.\n").unwrap();
+        }
+        if i > 0 {
+            writeln!(text, "It builds on \\cite{{Paper{}}}.\n", i - 1).unwrap();
+        }
+        if i % 3 == 0 {
+            writeln!(text, "```python\nprint({i})\n```").unwrap();
+        }
+        std::fs::write(dir.join(format!("paper-{i:02}.md")), text).unwrap();
+    }
+}
+
+pub fn edit_paper(root: &Path, paper: usize, from: &str, to: &str) {
+    let path = root.join(format!("content/papers/paper-{paper:02}.md"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{from:?} not in paper {paper}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
