@@ -15,7 +15,9 @@ fn incremental_builds_equal_full_builds() {
     assert!(first.written);
     assert_eq!(first.pages_kept, 0, "nothing to keep on a first build");
 
-    let edits: [(&str, usize, &str, &str); 7] = [
+    let edits: [(&str, usize, &str, &str); 8] = [
+        // Past the first sentence: only the paper's own page shows it.
+        ("body after the excerpt", 3, "It builds on", "It extends"),
         ("title", 5, "Paper number 5", "A renamed paper"),
         (
             "author list",

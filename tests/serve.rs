@@ -493,7 +493,7 @@ fn full_render(root: &Path, addr: SocketAddr) -> BTreeMap<String, Vec<u8>> {
 
 /// A served page without the live-reload script the server adds to it.
 fn without_reload_script(html: &str) -> String {
-    let Some(start) = html.find("<script>(()=>{const page=") else {
+    let Some(start) = html.find("<script data-sitegen-reload>") else {
         return html.to_owned();
     };
     let end = start + html[start..].find("</script>").unwrap() + "</script>".len();

@@ -1,25 +1,31 @@
 //! The dependency map: for each paper, the pages that show it (its page; its authors',
 //! keywords', venue's and year's list pages; the pages of papers it cites, that cite it, or that
 //! show it as related; the pages showing the items of papers citing it, whose excerpts may show
-//! its citation), plus what every page shares (configuration, templates, assets), and the key of
-//! the search index the output holds. Comparing the map of the last build with this one's says
-//! which pages must be rendered again; the others are the same bytes as before. Site-wide pages
-//! (home, recently added, the list of years, feed, sitemap, the term indexes, 404) are always
-//! rendered: they are few and cheap. It must not read or write files: the build keeps the map
-//! between runs.
+//! its citation; the feed, when it carries the paper or a paper citing it), plus what every page
+//! shares (configuration, templates, assets), and the key of the search index the output holds.
+//! Comparing the map of the last build with this one's says which pages must be rendered again;
+//! the others are the same bytes as before. An edit past a summary's first sentence changes only
+//! the paper's own page (and the feed's entry). The other site-wide pages (home, recently added,
+//! the list of years, sitemap, the term indexes, 404) are always rendered: they are few and
+//! cheap. It must not read or write files: the build keeps the map between runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use super::route::Route;
-use crate::index::Library;
+use crate::index::{Library, Paper};
+use crate::markdown::outline::first_sentence;
 
 /// What one paper's pages depend on, as the last build saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaperDeps {
     /// blake3 of the paper file, hex.
     pub hash: String,
+    /// blake3 of what other pages show of the paper (front matter, first sentence, citation
+    /// keys), hex: when only the rest of the file changed, only its own page is rendered again.
+    #[serde(default)]
+    pub item: String,
     pub slug: String,
     pub key: String,
     /// Output files that show this paper.
@@ -55,6 +61,11 @@ impl DepMap {
     /// The map of `lib`; `global` fingerprints what every page shares.
     pub fn new(lib: &Library, global: &[u8; 32]) -> DepMap {
         let related = lib.related();
+        let in_feed: BTreeSet<usize> = lib
+            .newest_first()
+            .into_iter()
+            .take(super::feed::FEED_ENTRIES)
+            .collect();
         // Papers whose pages list paper `i` among their related papers.
         let mut shown_by: Vec<Vec<usize>> = vec![Vec::new(); lib.papers.len()];
         for (j, list) in related.iter().enumerate() {
@@ -69,9 +80,10 @@ impl DepMap {
             .map(|(i, p)| {
                 let deps = PaperDeps {
                     hash: hex(blake3::hash(p.source.text.as_bytes()).as_bytes()),
+                    item: hex(&item_hash(p)),
                     slug: p.slug.clone(),
                     key: p.key.clone(),
-                    pages: pages_showing(lib, i, &shown_by),
+                    pages: pages_showing(lib, i, &shown_by, &in_feed),
                     warned: false,
                     related: related[i]
                         .iter()
@@ -115,8 +127,18 @@ impl DepMap {
         for (path, new) in &self.papers {
             let prev = old.papers.get(path)?;
             if prev.hash != new.hash {
-                pages.extend(prev.pages.iter().cloned());
-                pages.extend(new.pages.iter().cloned());
+                if !new.item.is_empty() && prev.item == new.item && prev.pages == new.pages {
+                    // Only the body changed: no other page shows it but the feed, when the
+                    // paper is in it.
+                    pages.insert(Route::Paper(&new.slug).file());
+                    let feed = Route::Feed.file();
+                    if new.pages.contains(&feed) {
+                        pages.insert(feed);
+                    }
+                } else {
+                    pages.extend(prev.pages.iter().cloned());
+                    pages.extend(new.pages.iter().cloned());
+                }
             } else if prev.slug != new.slug || prev.key != new.key {
                 // An unchanged paper whose URL or key moved (a slug collision resolved another
                 // way): pages this map does not connect to it may link it.
@@ -133,11 +155,42 @@ impl DepMap {
     }
 }
 
+/// What pages other than its own show of a paper: its front matter (title, authors, venue,
+/// year, keywords, key...), the first sentence of its first summary (its excerpt) and the keys
+/// it cites (its place in other papers' "cited by" and related lists).
+fn item_hash(p: &Paper) -> [u8; 32] {
+    let mut h = blake3::Hasher::new();
+    let mut field = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    let text = &p.source.text;
+    field(text[..p.source.summaries.first().map_or(text.len(), |r| r.start)].as_bytes());
+    if let Some((_, summary)) = p.summaries().next()
+        && let Some(range) = first_sentence(summary)
+    {
+        field(summary[range].as_bytes());
+    }
+    for key in p.citations.iter().flat_map(|c| &c.keys) {
+        field(key.as_bytes());
+    }
+    *h.finalize().as_bytes()
+}
+
 /// Output files that show paper `i`: its page, and every page showing its list item or its
 /// citation. `shown_by[j]` are the papers listing paper `j` as related.
-fn pages_showing(lib: &Library, i: usize, shown_by: &[Vec<usize>]) -> Vec<String> {
+fn pages_showing(
+    lib: &Library,
+    i: usize,
+    shown_by: &[Vec<usize>],
+    in_feed: &BTreeSet<usize>,
+) -> Vec<String> {
     let p = &lib.papers[i];
     let mut routes = vec![Route::Paper(&p.slug)];
+    // The feed carries its papers' bodies, with the citations in them.
+    if in_feed.contains(&i) || p.cited_by.iter().any(|j| in_feed.contains(j)) {
+        routes.push(Route::Feed);
+    }
     item_shown_on(lib, i, shown_by, &mut routes);
     // A citing paper shows this paper's citation on its page and, when its first sentence
     // cites it, in its excerpt: everywhere its own item is shown.

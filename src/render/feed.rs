@@ -9,7 +9,7 @@ use crate::index::Library;
 use crate::load::config::Config;
 
 /// How many of the newest papers the Atom feed carries.
-pub(super) const FEED_ENTRIES: usize = 20;
+pub(crate) const FEED_ENTRIES: usize = 20;
 
 pub(super) fn year_timestamp(year: i32) -> String {
     format!("{year:04}-01-01T00:00:00Z")

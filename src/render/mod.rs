@@ -7,7 +7,7 @@
 pub mod bibtex;
 mod context;
 pub mod deps;
-mod feed;
+pub(crate) mod feed;
 mod items;
 mod paper;
 pub mod route;
@@ -166,7 +166,13 @@ pub fn render_site(
     let items = ListItems::new(base, lib, &md, &r);
 
     let order = lib.newest_first();
-    let in_feed: BTreeSet<usize> = order.iter().take(feed::FEED_ENTRIES).copied().collect();
+    // The feed is kept when none of the papers it carries changed; else it needs their bodies.
+    let feed_kept = sink.keep(&Route::Feed.file())?;
+    let in_feed: BTreeSet<usize> = if feed_kept {
+        BTreeSet::new()
+    } else {
+        order.iter().take(feed::FEED_ENTRIES).copied().collect()
+    };
     // Paper pages carry the markdown work: render them in parallel, each worker writing its
     // page; only the feed's few bodies are kept.
     let related = lib.related();
@@ -182,7 +188,7 @@ pub fn render_site(
     let papers: Vec<(Vec<Diagnostic>, Option<String>)> = (0..lib.papers.len())
         .into_par_iter()
         .map(|i| {
-            // The feed's papers are always rendered: it needs their bodies.
+            // A feed rendered again needs its papers' bodies: their pages are rendered.
             let feed = in_feed.contains(&i);
             if !feed && sink.keep(&Route::Paper(&lib.papers[i].slug).file())? {
                 return Ok((Vec::new(), None));
@@ -205,8 +211,10 @@ pub fn render_site(
         }
     }
     let year_page_count = years::render(lib, config, &items, &order, &r, sink)?;
-    let feed = feed::feed(lib, config, items.base(), &order, &mut feed_bodies);
-    sink.put(r.file(Route::Feed, "atom.xml", &feed)?)?;
+    if !feed_kept {
+        let feed = feed::feed(lib, config, items.base(), &order, &mut feed_bodies);
+        sink.put(r.file(Route::Feed, "atom.xml", &feed)?)?;
+    }
     sink.put(r.file(Route::Sitemap, "sitemap.xml", &sitemap(lib, config))?)?;
     let robots = SitemapCtx {
         urls: vec![SitemapUrl {

@@ -101,19 +101,38 @@ pub(super) async fn events(
 }
 
 /// The script a page is served with: `page` is the site path it was served from, `generation`
-/// the build it came from.
+/// the build it came from. A changed page is fetched and its body swapped in rather than the
+/// document reloaded: stylesheets, fonts and the reader's scroll position stay, and the change
+/// shows in the time of one request. When the head changed beyond its title and meta tags (a
+/// stylesheet, a script) or the fetch fails, the tab reloads. Scripts of a parsed document do not
+/// run, so the new body's scripts are put back as fresh elements, which run as on a page load.
 fn client_script(page: &str, generation: u64) -> String {
     let page = json_string(page);
     let code = format!(
-        "(()=>{{const page={page},generation={generation};\
+        "(()=>{{const page={page},generation={generation},own=document.currentScript;\
          const es=new EventSource(\"{EVENTS_PATH}\");\
+         const head=d=>[...d.head.children].filter(n=>n.tagName!==\"TITLE\"&&n.tagName!==\"META\")\
+         .map(n=>n.outerHTML).join(\"\");\
+         const swap=async()=>{{try{{const r=await fetch(location.href,{{cache:\"no-store\"}});\
+         const doc=new DOMParser().parseFromString(await r.text(),\"text/html\");\
+         if(!r.ok||head(doc)!==head(document))return location.reload();\
+         doc.querySelectorAll(\"script[{MARK}]\").forEach(s=>s.remove());\
+         document.title=doc.title;document.body.replaceWith(doc.body);\
+         if(own)document.body.append(own);\
+         document.body.querySelectorAll(\"script:not([{MARK}])\").forEach(s=>{{\
+         const n=document.createElement(\"script\");\
+         for(const a of s.attributes)n.setAttribute(a.name,a.value);\
+         n.text=s.text;n.async=false;s.replaceWith(n)}});}}catch(e){{location.reload()}}}};\
          es.addEventListener(\"hello\",e=>{{if(Number(e.data)!==generation)location.reload()}});\
          es.addEventListener(\"reload\",e=>{{const r=JSON.parse(e.data);\
-         if(r.all||r.pages.includes(page))location.reload()}});}})();"
+         if(r.all)location.reload();else if(r.pages.includes(page))swap()}});}})();"
     );
     // A path holding `</script>` must not end the script: `<\/` is the same string in JS.
-    format!("<script>{}</script>", code.replace("</", "<\\/"))
+    format!("<script {MARK}>{}</script>", code.replace("</", "<\\/"))
 }
+
+/// The attribute that marks the live-reload script, so a swapped-in body does not run it twice.
+const MARK: &str = "data-sitegen-reload";
 
 /// `html` with the live-reload script put before its last `</body>` (or at the end).
 pub(super) fn inject(html: &str, page: &str, generation: u64) -> String {
@@ -149,11 +168,11 @@ mod tests {
     #[test]
     fn script_goes_before_the_body_end_and_cannot_close_early() {
         let page = inject("<html><body><p>x</p></BODY></html>", "a/</script>.html", 2);
-        let (before, after) = page.split_once("<script>").unwrap();
+        let (before, after) = page.split_once("<script data-sitegen-reload>").unwrap();
         assert_eq!(before, "<html><body><p>x</p>");
         assert!(after.ends_with("</script></BODY></html>"), "{after}");
         assert_eq!(after.matches("</script>").count(), 1, "{after}");
         assert!(after.contains(EVENTS_PATH));
-        assert!(inject("<p>x</p>", "a", 1).starts_with("<p>x</p><script>"));
+        assert!(inject("<p>x</p>", "a", 1).starts_with("<p>x</p><script data-sitegen-reload>"));
     }
 }

@@ -33,6 +33,12 @@ for (const name of ["sitegen.toml", "content", "templates", "static"]) {
   const from = path.join(source, name);
   if (fs.existsSync(from)) fs.cpSync(from, path.join(root, name), { recursive: true });
 }
+// KaTeX's stylesheet and fonts as `npm ci` installs them (from the site, else from the current
+// folder): without them pages link a CDN, and a browser with no network waits for it on every
+// reload, which would be measured instead of sitegen.
+const modules = [source, process.cwd()].map((d) => path.join(d, "node_modules"))
+  .find((d) => fs.existsSync(path.join(d, "katex")));
+if (modules) fs.symlinkSync(modules, path.join(root, "node_modules"));
 const paperFile = path.join(root, opt("--paper", firstPaper(root)));
 const slug = path.basename(paperFile, ".md");
 
@@ -80,12 +86,11 @@ const marks = {};
 const cdp = await page.context().newCDPSession(page);
 await cdp.send("Network.enable");
 cdp.on("Network.eventSourceMessageReceived", (e) => {
-  if (e.eventName === "reload") marks.event ??= performance.now();
+  if (e.eventName === "reload") marks.event ??= performance.timeOrigin + performance.now();
 });
 page.on("request", (r) => {
-  if (r.url() === pageUrl && r.isNavigationRequest()) marks.request ??= performance.now();
+  if (r.url() === pageUrl) marks.request ??= performance.timeOrigin + performance.now();
 });
-page.on("domcontentloaded", () => { marks.dom ??= performance.now(); });
 
 // Opens the page and waits until its live-reload stream is connected (the server subscribes the
 // stream before it answers).
@@ -96,24 +101,36 @@ async function openPage() {
   await connected;
 }
 
-// Waits until the tab shows `text`: checked once per animation frame (so at most one frame after
-// the DOM has it, when it is painted), again after the reload replaced the document.
-async function waitForText(text) {
-  const deadline = performance.now() + 30000;
+// The tab itself notes when it first shows the probe sentence: at the next animation frame after
+// its DOM holds it (the frame that paints it), as wall-clock time. Installed in every document
+// the tab loads, so it works for a swapped body and for a full reload alike; the probe and the
+// time live in sessionStorage, which a reload keeps.
+await page.addInitScript(() => {
+  const check = () => {
+    const probe = sessionStorage.getItem("probe");
+    if (!probe || sessionStorage.getItem("seen") || !document.body?.textContent.includes(probe)) return;
+    requestAnimationFrame(() => {
+      if (!sessionStorage.getItem("seen")) {
+        sessionStorage.setItem("seen", String(performance.timeOrigin + performance.now()));
+      }
+    });
+  };
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
+});
+const now = () => performance.timeOrigin + performance.now();
+// Waits for the tab's note; a full reload destroys the context the wait ran in, so it retries.
+async function seenAt() {
+  const deadline = now() + 30000;
   for (;;) {
     try {
-      await page.waitForFunction((t) => document.body?.textContent.includes(t), text,
-        { polling: "raf", timeout: 30000 });
-      return;
+      await page.waitForFunction(() => sessionStorage.getItem("seen"), null,
+        { polling: 20, timeout: 30000 });
+      return Number(await page.evaluate(() => sessionStorage.getItem("seen")));
     } catch (e) {
-      // The reload destroys the context the check ran in; anything else is a failure.
-      if (!/context was destroyed|navigat/i.test(e.message) || performance.now() > deadline) {
-        throw e;
-      }
+      if (!/context was destroyed|navigat/i.test(e.message) || now() > deadline) throw e;
     }
   }
 }
-
 await openPage();
 console.log(`site: ${source} (copy: ${root}), page: ${pageUrl}`);
 console.log(`server start: ${built().join("; ")}`);
@@ -133,18 +150,16 @@ for (let i = 0; i < runs; i++) {
   await new Promise((r) => setTimeout(r, pause));
   const seen = built().length;
   const sentence = `Reload probe ${i} ${process.hrtime.bigint()}.`;
-  // The reloaded page's own event stream, so the next save is not made before it listens.
-  const reconnected = page.waitForResponse((r) => r.url().endsWith("/__sitegen/events"));
+  await page.evaluate((p) => { sessionStorage.removeItem("seen"); sessionStorage.setItem("probe", p); },
+    sentence);
   for (const k of Object.keys(marks)) delete marks[k];
-  const t0 = performance.now();
+  const t0 = now();
   fs.appendFileSync(paperFile, `\n${sentence}\n`);
-  await waitForText(sentence);
-  const ms = performance.now() - t0;
+  const ms = (await seenAt()) - t0;
   times.push(ms);
-  await reconnected;
   const at = (k) => (marks[k] === undefined ? "?" : (marks[k] - t0).toFixed(1));
   console.log(`run ${i + 1}: ${ms.toFixed(1)} ms (reload event at ${at("event")}, page ` +
-    `requested at ${at("request")}, DOM ready at ${at("dom")}); ` +
+    `requested at ${at("request")}); ` +
     `server: ${built().slice(seen).join("; ")}`);
 }
 console.log(`save -> visible: median ${median(times).toFixed(1)} ms; ` +
