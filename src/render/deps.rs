@@ -164,12 +164,12 @@ fn item_hash(p: &Paper) -> [u8; 32] {
         h.update(&(bytes.len() as u64).to_le_bytes());
         h.update(bytes);
     };
-    let text = &p.source.text;
-    field(text[..p.source.summaries.first().map_or(text.len(), |r| r.start)].as_bytes());
+    let text = p.source.text.as_bytes();
+    field(&text[..p.source.summaries.first().map_or(text.len(), |r| r.start)]);
     if let Some((_, summary)) = p.summaries().next()
         && let Some(range) = first_sentence(summary)
     {
-        field(summary[range].as_bytes());
+        field(&summary.as_bytes()[range]);
     }
     for key in p.citations.iter().flat_map(|c| &c.keys) {
         field(key.as_bytes());
