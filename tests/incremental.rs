@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{build, corpus, edit_paper as edit, read_tree};
+use common::{EDITS, build, corpus, edit_paper as edit, read_tree};
 
 #[test]
 fn incremental_builds_equal_full_builds() {
@@ -15,38 +15,7 @@ fn incremental_builds_equal_full_builds() {
     assert!(first.written);
     assert_eq!(first.pages_kept, 0, "nothing to keep on a first build");
 
-    let edits: [(&str, usize, &str, &str); 8] = [
-        // Past the first sentence: only the paper's own page shows it.
-        ("body after the excerpt", 3, "It builds on", "It extends"),
-        ("title", 5, "Paper number 5", "A renamed paper"),
-        (
-            "author list",
-            22,
-            "\"Noether, Emmy\"]",
-            "\"Noether, Emmy\", \"Knuth, Donald\"]",
-        ),
-        ("keyword", 7, "\"topic 1\"", "\"topic 9\""),
-        ("year", 14, "year = 2004", "year = 2001"),
-        (
-            "first author of a paper cited in an excerpt",
-            8,
-            "\"Ada, Lovelace\"",
-            "\"Byron, Ada\"",
-        ),
-        (
-            "citation",
-            12,
-            "\\cite{Paper11}",
-            "\\cite{Paper3} and \\cite{Nowhere99}",
-        ),
-        (
-            "body",
-            0,
-            "Body of paper 0",
-            "A new body with $\\beta^2$ for paper 0",
-        ),
-    ];
-    for (what, paper, from, to) in edits {
+    for &(what, paper, from, to) in EDITS {
         edit(&root, paper, from, to);
         let incremental = build(&root, &out, None);
         assert!(incremental.written, "{what}");

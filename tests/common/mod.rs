@@ -181,6 +181,40 @@ pub fn corpus(root: &Path, papers: usize) {
     }
 }
 
+/// Edits of `corpus` papers that each reach different pages (what, paper, from, to), to apply in
+/// order with `edit_paper`: incremental builds and `serve` must match a full build after each.
+pub const EDITS: &[(&str, usize, &str, &str)] = &[
+    // Past the first sentence: only the paper's own page shows it.
+    ("body after the excerpt", 3, "It builds on", "It extends"),
+    ("title", 5, "Paper number 5", "A renamed paper"),
+    (
+        "author list",
+        22,
+        "\"Noether, Emmy\"]",
+        "\"Noether, Emmy\", \"Knuth, Donald\"]",
+    ),
+    ("keyword", 7, "\"topic 1\"", "\"topic 9\""),
+    ("year", 14, "year = 2004", "year = 2001"),
+    (
+        "first author of a paper cited in an excerpt",
+        8,
+        "\"Ada, Lovelace\"",
+        "\"Byron, Ada\"",
+    ),
+    (
+        "citation",
+        12,
+        "\\cite{Paper11}",
+        "\\cite{Paper3} and \\cite{Nowhere99}",
+    ),
+    (
+        "body",
+        0,
+        "Body of paper 0",
+        "A new body with $\\beta^2$ for paper 0",
+    ),
+];
+
 pub fn edit_paper(root: &Path, paper: usize, from: &str, to: &str) {
     let path = root.join(format!("content/papers/paper-{paper:02}.md"));
     let text = std::fs::read_to_string(&path).unwrap();
