@@ -1,7 +1,6 @@
 //! The lists that scale with the library: the home page (the newest papers, a bounded number, and
 //! every year), a page per year (`/years/2015/`), the list of years, and "recently added" (by the
-//! `added` date); plus the one-line excerpts those lists show. Without JavaScript every paper is
-//! two clicks from home: a year, then the paper.
+//! `added` date). Without JavaScript every paper is two clicks from home: a year, then the paper.
 
 use std::collections::BTreeMap;
 
@@ -15,8 +14,6 @@ use super::route::Route;
 use super::templates::PageRenderer;
 use crate::index::Library;
 use crate::load::config::Config;
-use crate::markdown::outline::first_sentence;
-use crate::markdown::{self, MarkdownContext, SourceSpan};
 
 /// How many of the newest papers the home page lists; the rest are on the year pages.
 pub(super) const HOME_PAPERS: usize = 50;
@@ -161,60 +158,4 @@ pub(super) fn render(
     )?)?;
     // Home, the list of years, "recently added", and one page per year.
     Ok(3 + groups.len())
-}
-
-/// The first sentence of a paper's first summary as HTML (math and citations rendered, no
-/// paragraph tags), for lists; None when the summary has no paragraph. Problems in it are
-/// reported by the paper page, which renders the same text.
-pub(super) fn excerpt(paper: &crate::index::Paper, md: &MarkdownContext<'_>) -> Option<String> {
-    let (offset, text) = paper.summaries().next()?;
-    let range = first_sentence(text)?;
-    let span = SourceSpan {
-        path: &paper.source.path,
-        file_text: &paper.source.text,
-        offset: offset + range.start,
-    };
-    let html = markdown::render(&text[range], &span, md).html;
-    let html = html.trim_end();
-    let inner = html
-        .strip_prefix("<p>")
-        .and_then(|h| h.strip_suffix("</p>"))
-        .unwrap_or(html);
-    let inner = without_links(inner);
-    (!inner.is_empty()).then_some(inner)
-}
-
-/// `html` without its `<a>` and `<img>` tags (the text of links stays): a summary's relative
-/// links are relative to its paper page, and a list item already links the paper.
-fn without_links(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(at) = rest.find('<') {
-        out.push_str(&rest[..at]);
-        let tag = &rest[at..];
-        let is = |name: &str| {
-            tag.strip_prefix(name)
-                .is_some_and(|t| t.starts_with([' ', '>', '/', '\n']))
-        };
-        let end = tag.find('>').map_or(tag.len(), |e| e + 1);
-        if !(is("<a") || is("</a") || is("<img")) {
-            out.push_str(&tag[..end]);
-        }
-        rest = &tag[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn excerpts_keep_link_text_only() {
-        assert_eq!(
-            super::without_links(
-                "See <a href=\"../b/\">b</a> and <img src=\"x.png\" alt=\"x\"> <abbr>ok</abbr>."
-            ),
-            "See b and  <abbr>ok</abbr>."
-        );
-    }
 }
