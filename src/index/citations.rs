@@ -7,7 +7,8 @@ use rayon::prelude::*;
 
 use super::Library;
 use crate::diag::Diagnostic;
-use crate::markdown::cite;
+use crate::load::content::SourcePaper;
+use crate::markdown::cite::Citation;
 
 /// What a cited key refers to. Resolution is exact and case-sensitive, tried in order: a paper's
 /// `key`, its `aliases`, then the last `/` segment of the cited key against the last segment of
@@ -125,15 +126,16 @@ impl Library {
         }
     }
 
-    /// Scans every summary for citations, resolves them into the citation graph, and warns about
+    /// Takes every paper's citations, resolves them into the citation graph, and warns about
     /// each key occurrence that does not reach a paper of the list.
-    pub(super) fn link_citations(&mut self, diags: &mut Vec<Diagnostic>) {
-        // Scanning is a markdown parse per summary: worth spreading over the cores.
+    pub(super) fn link_citations(
+        &mut self,
+        citations: &(dyn Fn(&SourcePaper) -> Vec<Citation> + Sync),
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        // Scanning can be a markdown parse per summary: worth spreading over the cores.
         self.papers.par_iter_mut().for_each(|paper| {
-            paper.citations = paper
-                .summaries()
-                .flat_map(|(offset, text)| cite::scan(text, offset))
-                .collect();
+            paper.citations = citations(&paper.source);
         });
         let mut cited_by: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); self.papers.len()];
         for i in 0..self.papers.len() {

@@ -65,9 +65,22 @@ pub struct Library {
 }
 
 impl Library {
-    /// Indexes `sources`; problems (duplicate keys or slugs) come back as diagnostics and the
-    /// offending paper is left out.
-    pub fn build(mut sources: Vec<SourcePaper>) -> (Library, Vec<Diagnostic>) {
+    /// Indexes `sources`, scanning each summary for citations; problems (duplicate keys or
+    /// slugs) come back as diagnostics and the offending paper is left out.
+    pub fn build(sources: Vec<SourcePaper>) -> (Library, Vec<Diagnostic>) {
+        Library::build_scanned(sources, &|p: &SourcePaper| {
+            p.summaries()
+                .flat_map(|(offset, text)| crate::markdown::cite::scan(text, offset))
+                .collect()
+        })
+    }
+
+    /// `build`, with each paper's citations (file offsets) given by `citations`: a build takes
+    /// them from the summaries' cached analyses rather than parsing every summary again.
+    pub fn build_scanned(
+        mut sources: Vec<SourcePaper>,
+        citations: &(dyn Fn(&SourcePaper) -> Vec<Citation> + Sync),
+    ) -> (Library, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         sources.sort_by(|a, b| a.path.cmp(&b.path));
         let papers = assign_keys_and_slugs(sources, &mut diags);
@@ -126,7 +139,7 @@ impl Library {
         lib.venues = venues;
         lib.link_papers();
         lib.index_aliases(&mut diags);
-        lib.link_citations(&mut diags);
+        lib.link_citations(citations, &mut diags);
         (lib, diags)
     }
 
@@ -170,10 +183,7 @@ impl Paper {
 
     /// The summaries' markdown, in file order.
     pub fn summaries(&self) -> impl Iterator<Item = (usize, &str)> {
-        self.source
-            .summaries
-            .iter()
-            .map(|r| (r.start, &self.source.text[r.clone()]))
+        self.source.summaries()
     }
 }
 

@@ -74,6 +74,13 @@ pub struct SourcePaper {
 }
 
 impl SourcePaper {
+    /// The summaries' markdown with their byte offsets in the file, in file order.
+    pub fn summaries(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.summaries
+            .iter()
+            .map(|r| (r.start, &self.text[r.clone()]))
+    }
+
     /// Offset of a field's line, or of the file start when the field is not written.
     pub fn field_offset(&self, field: &str) -> usize {
         self.field_offsets.get(field).copied().unwrap_or(0)

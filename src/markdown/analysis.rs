@@ -1,10 +1,14 @@
 //! What the build needs to know about a summary before and around rendering it (its math
-//! expressions, how far its headings move, its excerpt), computed once per summary text and kept
+//! expressions, how far its headings move, its excerpt and first sentence), computed once per summary text and kept
 //! in the derived-work cache, so a warm build parses each summary only to render it. It must not
 //! render HTML or know about pages.
 
+use std::ops::Range;
+
 use pulldown_cmark::{Event, Tag};
 
+use super::cite::{self, Citation};
+use super::outline::first_sentence;
 use super::{SUMMARY_TOP_HEADING, excerpt, math_events};
 use crate::cache::Store;
 
@@ -20,13 +24,19 @@ pub struct Analysis {
     pub heading_shift: i32,
     /// The plain-text start of the summary (`EXCERPT_CHARS` at most).
     pub excerpt: String,
+    /// The byte range of the summary's first sentence (`outline::first_sentence`): lists show
+    /// it, and the dependency map hashes it on every build.
+    pub first_sentence: Option<Range<usize>>,
+    /// Its citations (`cite::scan`), offsets counted from the summary's start: the index stage
+    /// resolves them before any page is rendered.
+    pub citations: Vec<Citation>,
 }
 
 /// The analysis of `markdown` (`brackets`: `[math] brackets`), from `store` when this text was
 /// analysed before.
 pub fn analyze_cached(markdown: &str, brackets: bool, store: &Store) -> Analysis {
     let mut h = blake3::Hasher::new();
-    h.update(b"summary analysis v1\0");
+    h.update(b"summary analysis v3\0");
     h.update(&[u8::from(brackets)]);
     h.update(markdown.as_bytes());
     let key = *h.finalize().as_bytes();
@@ -55,17 +65,38 @@ pub fn analyze(markdown: &str, brackets: bool) -> Analysis {
     }
     out.heading_shift = top.map_or(0, |t| SUMMARY_TOP_HEADING - t);
     out.excerpt = excerpt(markdown, EXCERPT_CHARS);
+    out.first_sentence = first_sentence(markdown);
+    out.citations = cite::scan(markdown, 0);
     out
 }
 
 fn encode(a: &Analysis) -> Vec<u8> {
+    // Numbers are u32: a summary is far smaller than 4 GiB.
+    fn number(n: usize, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+    fn text(s: &str, out: &mut Vec<u8>) {
+        number(s.len(), out);
+        out.extend_from_slice(s.as_bytes());
+    }
     let mut out = Vec::new();
     out.extend_from_slice(&a.heading_shift.to_le_bytes());
-    let text = |s: &str, out: &mut Vec<u8>| {
-        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-        out.extend_from_slice(s.as_bytes());
-    };
     text(&a.excerpt, &mut out);
+    // u32::MAX twice: no first sentence.
+    let none = u32::MAX as usize;
+    let sentence = a.first_sentence.clone().unwrap_or(none..none);
+    number(sentence.start, &mut out);
+    number(sentence.end, &mut out);
+    number(a.citations.len(), &mut out);
+    for c in &a.citations {
+        number(c.offset, &mut out);
+        number(c.end, &mut out);
+        number(c.keys.len(), &mut out);
+        for (key, &at) in c.keys.iter().zip(&c.key_offsets) {
+            number(at, &mut out);
+            text(key, &mut out);
+        }
+    }
     for (tex, display) in &a.math {
         out.push(u8::from(*display));
         text(tex, &mut out);
@@ -79,12 +110,32 @@ fn decode(mut bytes: &[u8]) -> Option<Analysis> {
         *bytes = rest;
         Some(head)
     }
+    fn number(bytes: &mut &[u8]) -> Option<usize> {
+        Some(u32::from_le_bytes(take(bytes, 4)?.try_into().ok()?) as usize)
+    }
     fn text(bytes: &mut &[u8]) -> Option<String> {
-        let len = u32::from_le_bytes(take(bytes, 4)?.try_into().ok()?) as usize;
+        let len = number(bytes)?;
         String::from_utf8(take(bytes, len)?.to_vec()).ok()
     }
     let heading_shift = i32::from_le_bytes(take(&mut bytes, 4)?.try_into().ok()?);
     let excerpt = text(&mut bytes)?;
+    let (start, end) = (number(&mut bytes)?, number(&mut bytes)?);
+    let first_sentence = (start != u32::MAX as usize).then_some(start..end);
+    let mut citations = Vec::new();
+    for _ in 0..number(&mut bytes)? {
+        let (offset, end) = (number(&mut bytes)?, number(&mut bytes)?);
+        let (mut keys, mut key_offsets) = (Vec::new(), Vec::new());
+        for _ in 0..number(&mut bytes)? {
+            key_offsets.push(number(&mut bytes)?);
+            keys.push(text(&mut bytes)?);
+        }
+        citations.push(Citation {
+            keys,
+            offset,
+            end,
+            key_offsets,
+        });
+    }
     let mut math = Vec::new();
     while !bytes.is_empty() {
         let display = take(&mut bytes, 1)?[0] == 1;
@@ -94,6 +145,8 @@ fn decode(mut bytes: &[u8]) -> Option<Analysis> {
         math,
         heading_shift,
         excerpt,
+        first_sentence,
+        citations,
     })
 }
 
@@ -112,6 +165,13 @@ mod tests {
         );
         assert_eq!(a.heading_shift, 2);
         assert_eq!(a.excerpt, excerpt(MD, EXCERPT_CHARS));
+        assert_eq!(a.first_sentence, first_sentence(MD));
+        assert_eq!(
+            &MD[a.first_sentence.clone().unwrap()],
+            "See $x$ and \\(y\\) \\cite{K}."
+        );
+        assert_eq!(a.citations, cite::scan(MD, 0));
+        assert_eq!(a.citations[0].keys, ["K"]);
         assert_eq!(analyze("no headings", true).heading_shift, 0);
     }
 
@@ -123,6 +183,9 @@ mod tests {
         assert_eq!(analyze_cached(MD, true, &store), first);
         assert_eq!(store.made(), 1, "the second lookup is a hit");
         assert_eq!(decode(&encode(&first)), Some(first));
+        let none = analyze("# Only a heading\n", true);
+        assert_eq!(none.first_sentence, None);
+        assert_eq!(decode(&encode(&none)), Some(none));
         assert_eq!(decode(&[1, 2]), None);
     }
 }

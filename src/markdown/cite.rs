@@ -26,6 +26,18 @@ pub struct Citation {
     pub key_offsets: Vec<usize>,
 }
 
+impl Citation {
+    /// The same citation, its offsets moved `by` bytes (from a summary's start to the file's).
+    pub fn shifted(&self, by: usize) -> Citation {
+        Citation {
+            keys: self.keys.clone(),
+            offset: self.offset + by,
+            end: self.end + by,
+            key_offsets: self.key_offsets.iter().map(|o| o + by).collect(),
+        }
+    }
+}
+
 /// Every citation of a summary. `markdown` is the summary and `base` its byte offset in the file;
 /// the offsets returned are file offsets.
 pub fn scan(markdown: &str, base: usize) -> Vec<Citation> {

@@ -9,13 +9,14 @@ use std::sync::OnceLock;
 use super::context::{ItemValue, PaperItem};
 use super::templates::{PageRenderer, TemplateError};
 use crate::index::Library;
-use crate::markdown::outline::first_sentence;
-use crate::markdown::{self, MarkdownContext, SourceSpan};
+use crate::markdown::{self, Analysis, MarkdownContext, SourceSpan};
 
 pub(super) struct ListItems<'a> {
     /// Every paper's item without excerpt or markup: what links and the feed need.
     base: Vec<PaperItem>,
     lib: &'a Library,
+    /// Where each paper's first sentence is (`analyses[i][0]`: its first summary's).
+    analyses: &'a [Vec<Analysis>],
     /// Renders excerpts (with citations resolved).
     md: &'a MarkdownContext<'a>,
     r: &'a PageRenderer<'a>,
@@ -26,6 +27,7 @@ impl<'a> ListItems<'a> {
     pub(super) fn new(
         base: Vec<PaperItem>,
         lib: &'a Library,
+        analyses: &'a [Vec<Analysis>],
         md: &'a MarkdownContext<'a>,
         r: &'a PageRenderer<'a>,
     ) -> Self {
@@ -33,6 +35,7 @@ impl<'a> ListItems<'a> {
         ListItems {
             base,
             lib,
+            analyses,
             md,
             r,
             made,
@@ -47,7 +50,10 @@ impl<'a> ListItems<'a> {
     fn made(&self, i: usize) -> Result<&(PaperItem, ItemValue), TemplateError> {
         let made = self.made[i].get_or_init(|| {
             let mut item = self.base[i].clone();
-            item.excerpt = excerpt(&self.lib.papers[i], self.md);
+            let sentence = self.analyses[i]
+                .first()
+                .and_then(|a| a.first_sentence.clone());
+            item.excerpt = excerpt(&self.lib.papers[i], sentence, self.md);
             let value = self.r.list_item(&mut item)?;
             Ok((item, value))
         });
@@ -77,9 +83,13 @@ impl<'a> ListItems<'a> {
 /// The first sentence of a paper's first summary as HTML (math and citations rendered, no
 /// paragraph tags), for lists; None when the summary has no paragraph. Problems in it are
 /// reported by the paper page, which renders the same text.
-fn excerpt(paper: &crate::index::Paper, md: &MarkdownContext<'_>) -> Option<String> {
+fn excerpt(
+    paper: &crate::index::Paper,
+    range: Option<std::ops::Range<usize>>,
+    md: &MarkdownContext<'_>,
+) -> Option<String> {
     let (offset, text) = paper.summaries().next()?;
-    let range = first_sentence(text)?;
+    let range = range?;
     let span = SourceSpan {
         path: &paper.source.path,
         file_text: &paper.source.text,
