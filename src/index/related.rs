@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use super::Library;
+use crate::cache::{Key, Store};
 
 /// How many related papers a paper page lists at most.
 pub const MAX_RELATED: usize = 5;
@@ -32,6 +33,47 @@ impl Library {
     /// out on first use and kept: the dependency map and the paper pages both need it.
     pub fn related(&self) -> &[Vec<(usize, f64)>] {
         self.related.get_or_init(|| self.score_related())
+    }
+
+    /// `related()`, taken from `store` when the library's keywords, authors and citations are
+    /// those of a build before (scoring is most of a warm 10,000-paper build's index work, and
+    /// most edits change none of them); else worked out and kept there.
+    pub fn related_cached(&self, store: &Store) -> &[Vec<(usize, f64)>] {
+        self.related.get_or_init(|| {
+            let key = self.relations_key();
+            if let Some(found) = store.get(&key).and_then(|b| decode(&b, self.papers.len())) {
+                return found;
+            }
+            let related = self.score_related();
+            store.put(key, &encode(&related));
+            related
+        })
+    }
+
+    /// A hash of everything scores are made of: each paper's keywords, authors, citations (in
+    /// and out, in the list or not), by index.
+    fn relations_key(&self) -> Key {
+        let mut h = blake3::Hasher::new();
+        h.update(b"related papers v1\0");
+        let mut list = |items: &mut dyn ExactSizeIterator<Item = usize>| {
+            h.update(&(items.len() as u64).to_le_bytes());
+            for i in items {
+                h.update(&(i as u64).to_le_bytes());
+            }
+        };
+        for p in &self.papers {
+            list(&mut p.keywords.iter().copied());
+            list(&mut p.authors.iter().copied());
+            list(&mut p.cites.iter().copied());
+            list(&mut p.cited_by.iter().copied());
+            list(&mut p.external.iter().map(String::len));
+        }
+        for p in &self.papers {
+            for key in &p.external {
+                h.update(key.as_bytes());
+            }
+        }
+        *h.finalize().as_bytes()
     }
 
     fn score_related(&self) -> Vec<Vec<(usize, f64)>> {
@@ -142,6 +184,41 @@ impl Scores {
     }
 }
 
+/// Per paper: how many, then (index, score bits) for each, little-endian.
+fn encode(related: &[Vec<(usize, f64)>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(related.len() * (1 + MAX_RELATED * 12));
+    for list in related {
+        out.push(list.len() as u8);
+        for &(i, score) in list {
+            out.extend_from_slice(&(i as u32).to_le_bytes());
+            out.extend_from_slice(&score.to_bits().to_le_bytes());
+        }
+    }
+    out
+}
+
+/// The lists of `encode`, when `bytes` holds exactly `papers` valid ones.
+fn decode(mut bytes: &[u8], papers: usize) -> Option<Vec<Vec<(usize, f64)>>> {
+    let mut out = Vec::with_capacity(papers);
+    while let Some((&count, rest)) = bytes.split_first() {
+        let (items, rest) = rest.split_at_checked(usize::from(count) * 12)?;
+        let list: Vec<(usize, f64)> = items
+            .chunks_exact(12)
+            .map(|c| {
+                let i = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
+                let bits = u64::from_le_bytes(c[4..].try_into().expect("8 bytes"));
+                (i, f64::from_bits(bits))
+            })
+            .collect();
+        if list.iter().any(|&(i, _)| i >= papers) {
+            return None;
+        }
+        out.push(list);
+        bytes = rest;
+    }
+    (out.len() == papers).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::Library;
@@ -237,5 +314,45 @@ mod tests {
         // C and D cite the same two papers: two shared references.
         assert_eq!(titles(&lib, 2)[0], "D");
         assert!((related[2][0].1 - 2.0).abs() < 1e-9, "{:?}", related[2]);
+    }
+
+    #[test]
+    fn cached_scores_are_the_scores_and_a_change_of_relations_misses() {
+        let p = |path: &str, key: &str, body: &str| {
+            crate::load::content::parse_paper(
+                std::path::Path::new(path),
+                format!("+++\ntitle = \"{key}\"\nauthors = [\"{key}, X\"]\nyear = 2015\nkey = \"{key}\"\n+++\n{body}\n"),
+            )
+            .unwrap()
+        };
+        let papers = |c_cites: &str| {
+            vec![
+                p("a.md", "A", "no citations"),
+                p("b.md", "B", "no citations"),
+                p(
+                    "c.md",
+                    "C",
+                    &format!("\\cite{{{c_cites}}} and \\cite{{B}}."),
+                ),
+            ]
+        };
+        let store = crate::cache::Store::in_memory();
+        let fresh = Library::build(papers("A")).0;
+        let first = fresh.related_cached(&store).to_vec();
+        assert_eq!(first, Library::build(papers("A")).0.related());
+        assert_eq!(store.made(), 1);
+        let again = Library::build(papers("A")).0;
+        assert_eq!(again.related_cached(&store), first);
+        assert_eq!(store.made(), 1, "the same relations are a hit");
+        // C cites a DBLP key instead of A: other relations, scored afresh.
+        let other = Library::build(papers("conf/x/Y15")).0;
+        assert_eq!(other.related_cached(&store), other.score_related());
+        assert_eq!(store.made(), 2);
+        assert_eq!(
+            super::decode(&super::encode(&first), 3),
+            Some(first.clone())
+        );
+        assert_eq!(super::decode(&super::encode(&first), 4), None);
+        assert_eq!(super::decode(&[1, 0, 0], 1), None);
     }
 }
