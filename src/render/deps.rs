@@ -11,11 +11,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::route::Route;
 use crate::index::{Library, Paper};
-use crate::markdown::outline::first_sentence;
+use crate::markdown::Analysis;
 
 /// What one paper's pages depend on, as the last build saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,8 +29,8 @@ pub struct PaperDeps {
     pub item: String,
     pub slug: String,
     pub key: String,
-    /// Output files that show this paper.
-    pub pages: Vec<String>,
+    /// Output files that show this paper, as indexes into the map's `files`.
+    pub pages: Vec<u32>,
     /// Its page had diagnostics: render it again so they are reported again.
     #[serde(default)]
     pub warned: bool,
@@ -44,6 +45,9 @@ pub struct PaperDeps {
 pub struct DepMap {
     /// blake3 of everything all pages depend on (version, configuration, templates, assets).
     pub global: String,
+    /// Every page a paper can be shown on, once (papers name them by index: the map of a
+    /// 10,000-paper list names 300,000 pages).
+    pub files: Vec<String>,
     pub papers: BTreeMap<String, PaperDeps>,
     /// Author identity → slug: a slug that moved changes links on pages of other papers.
     pub authors: BTreeMap<String, String>,
@@ -53,13 +57,10 @@ pub struct DepMap {
     pub search: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl DepMap {
     /// The map of `lib`; `global` fingerprints what every page shares.
-    pub fn new(lib: &Library, global: &[u8; 32]) -> DepMap {
+    /// `analyses`: each paper's summaries' analyses, in `lib.papers` order.
+    pub fn new(lib: &Library, analyses: &[Vec<Analysis>], global: &[u8; 32]) -> DepMap {
         let related = lib.related();
         let in_feed: BTreeSet<usize> = lib
             .newest_first()
@@ -73,17 +74,20 @@ impl DepMap {
                 shown_by[i].push(j);
             }
         }
+        let pages = PageIds::new(lib);
+        // Per paper: two hashes and a few dozen pages, 10,000 times over: in parallel.
         let papers = lib
             .papers
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(i, p)| {
+                let sentence = analyses[i].first().and_then(|a| a.first_sentence.clone());
                 let deps = PaperDeps {
-                    hash: hex(blake3::hash(p.source.text.as_bytes()).as_bytes()),
-                    item: hex(&item_hash(p)),
+                    hash: blake3::hash(p.source.text.as_bytes()).to_hex().to_string(),
+                    item: item_hash(p, sentence).to_hex().to_string(),
                     slug: p.slug.clone(),
                     key: p.key.clone(),
-                    pages: pages_showing(lib, i, &shown_by, &in_feed),
+                    pages: pages.showing(i, &shown_by, &in_feed),
                     warned: false,
                     related: related[i]
                         .iter()
@@ -99,7 +103,8 @@ impl DepMap {
             .map(|a| (a.name.identity(), a.slug.clone()))
             .collect();
         DepMap {
-            global: hex(global),
+            global: blake3::Hash::from_bytes(*global).to_hex().to_string(),
+            files: pages.files(),
             papers,
             authors,
             search: String::new(),
@@ -127,17 +132,19 @@ impl DepMap {
         for (path, new) in &self.papers {
             let prev = old.papers.get(path)?;
             if prev.hash != new.hash {
-                if !new.item.is_empty() && prev.item == new.item && prev.pages == new.pages {
+                let before = prev.pages.iter().map(|&f| old.file(f));
+                let now = || new.pages.iter().map(|&f| self.file(f));
+                if !new.item.is_empty() && prev.item == new.item && before.clone().eq(now()) {
                     // Only the body changed: no other page shows it but the feed, when the
                     // paper is in it.
                     pages.insert(Route::Paper(&new.slug).file());
                     let feed = Route::Feed.file();
-                    if new.pages.contains(&feed) {
+                    if now().any(|f| f == feed) {
                         pages.insert(feed);
                     }
                 } else {
-                    pages.extend(prev.pages.iter().cloned());
-                    pages.extend(new.pages.iter().cloned());
+                    pages.extend(before.map(str::to_owned));
+                    pages.extend(now().map(str::to_owned));
                 }
             } else if prev.slug != new.slug || prev.key != new.key {
                 // An unchanged paper whose URL or key moved (a slug collision resolved another
@@ -153,12 +160,18 @@ impl DepMap {
             .any(|(id, slug)| old.authors.get(id).is_some_and(|s| s != slug));
         (!moved).then_some(pages)
     }
+
+    /// The file of page index `f` (a damaged map's unknown index names no file).
+    fn file(&self, f: u32) -> &str {
+        self.files.get(f as usize).map_or("", String::as_str)
+    }
 }
 
 /// What pages other than its own show of a paper: its front matter (title, authors, venue,
 /// year, keywords, key...), the first sentence of its first summary (its excerpt) and the keys
 /// it cites (its place in other papers' "cited by" and related lists).
-fn item_hash(p: &Paper) -> [u8; 32] {
+/// `sentence`: the range of that first sentence in the first summary.
+fn item_hash(p: &Paper, sentence: Option<std::ops::Range<usize>>) -> blake3::Hash {
     let mut h = blake3::Hasher::new();
     let mut field = |bytes: &[u8]| {
         h.update(&(bytes.len() as u64).to_le_bytes());
@@ -167,70 +180,96 @@ fn item_hash(p: &Paper) -> [u8; 32] {
     let text = p.source.text.as_bytes();
     field(&text[..p.source.summaries.first().map_or(text.len(), |r| r.start)]);
     if let Some((_, summary)) = p.summaries().next()
-        && let Some(range) = first_sentence(summary)
+        && let Some(range) = sentence
     {
         field(&summary.as_bytes()[range]);
     }
     for key in p.citations.iter().flat_map(|c| &c.keys) {
         field(key.as_bytes());
     }
-    *h.finalize().as_bytes()
+    h.finalize()
 }
 
-/// Output files that show paper `i`: its page, and every page showing its list item or its
-/// citation. `shown_by[j]` are the papers listing paper `j` as related.
-fn pages_showing(
-    lib: &Library,
-    i: usize,
-    shown_by: &[Vec<usize>],
-    in_feed: &BTreeSet<usize>,
-) -> Vec<String> {
-    let p = &lib.papers[i];
-    let mut routes = vec![Route::Paper(&p.slug)];
-    // The feed carries its papers' bodies, with the citations in them.
-    if in_feed.contains(&i) || p.cited_by.iter().any(|j| in_feed.contains(j)) {
-        routes.push(Route::Feed);
-    }
-    item_shown_on(lib, i, shown_by, &mut routes);
-    // A citing paper shows this paper's citation on its page and, when its first sentence
-    // cites it, in its excerpt: everywhere its own item is shown.
-    for &j in &p.cited_by {
-        routes.push(Route::Paper(&lib.papers[j].slug));
-        item_shown_on(lib, j, shown_by, &mut routes);
-    }
-    let mut files: Vec<String> = routes.iter().map(Route::file).collect();
-    files.sort();
-    files.dedup();
-    files
-}
-
-/// The pages that show paper `i`'s list item: its authors', keywords', venue's and year's list
-/// pages, and the pages of the papers it cites, that cite it, or that show it as related.
-fn item_shown_on<'a>(
+/// Numbers for every page a paper can be shown on, in a fixed order: the papers' pages, then
+/// authors', keywords', venues' and years' pages, then the feed.
+struct PageIds<'a> {
     lib: &'a Library,
-    i: usize,
-    shown_by: &[Vec<usize>],
-    routes: &mut Vec<Route<'a>>,
-) {
-    let p = &lib.papers[i];
-    let linked = p.cites.iter().chain(&p.cited_by).chain(&shown_by[i]);
-    routes.extend(linked.map(|&j| Route::Paper(&lib.papers[j].slug)));
-    lists_of(lib, i, routes);
+    authors: u32,
+    keywords: u32,
+    venues: u32,
+    /// Every year with papers, in order; its pages follow the venues'.
+    years: Vec<i32>,
 }
 
-/// The list pages that show paper `i`'s item: its authors', keywords', venue's and year's.
-fn lists_of<'a>(lib: &'a Library, i: usize, routes: &mut Vec<Route<'a>>) {
-    let p = &lib.papers[i];
-    routes.extend(
-        p.authors
-            .iter()
-            .map(|&a| Route::Author(&lib.authors[a].slug)),
-    );
-    routes.extend(
-        p.keywords
-            .iter()
-            .map(|&k| Route::Keyword(&lib.keywords[k].slug)),
-    );
-    routes.extend(p.venue.map(|v| Route::Venue(&lib.venues[v].slug)));
-    routes.push(Route::Year(p.front().year));
+impl<'a> PageIds<'a> {
+    fn new(lib: &'a Library) -> PageIds<'a> {
+        let papers = lib.papers.len() as u32;
+        let authors = papers;
+        let keywords = authors + lib.authors.len() as u32;
+        let venues = keywords + lib.keywords.len() as u32;
+        let years: BTreeSet<i32> = lib.papers.iter().map(|p| p.front().year).collect();
+        PageIds {
+            lib,
+            authors,
+            keywords,
+            venues,
+            years: years.into_iter().collect(),
+        }
+    }
+
+    fn year(&self, year: i32) -> u32 {
+        // Every paper's year is in the list.
+        let at = self.years.binary_search(&year).unwrap_or_else(|at| at);
+        self.venues + self.lib.venues.len() as u32 + at as u32
+    }
+
+    fn feed(&self) -> u32 {
+        self.venues + (self.lib.venues.len() + self.years.len()) as u32
+    }
+
+    /// The files of every page, by number.
+    fn files(&self) -> Vec<String> {
+        let lib = self.lib;
+        let mut routes: Vec<Route<'_>> = lib.papers.iter().map(|p| Route::Paper(&p.slug)).collect();
+        routes.extend(lib.authors.iter().map(|a| Route::Author(&a.slug)));
+        routes.extend(lib.keywords.iter().map(|k| Route::Keyword(&k.slug)));
+        routes.extend(lib.venues.iter().map(|v| Route::Venue(&v.slug)));
+        routes.extend(self.years.iter().map(|&y| Route::Year(y)));
+        routes.push(Route::Feed);
+        routes.par_iter().map(Route::file).collect()
+    }
+
+    /// The pages that show paper `i`: its page, and every page showing its list item or its
+    /// citation. `shown_by[j]` are the papers listing paper `j` as related.
+    fn showing(&self, i: usize, shown_by: &[Vec<usize>], in_feed: &BTreeSet<usize>) -> Vec<u32> {
+        let p = &self.lib.papers[i];
+        let mut pages = vec![i as u32];
+        // The feed carries its papers' bodies, with the citations in them.
+        if in_feed.contains(&i) || p.cited_by.iter().any(|j| in_feed.contains(j)) {
+            pages.push(self.feed());
+        }
+        self.item_shown_on(i, shown_by, &mut pages);
+        // A citing paper shows this paper's citation on its page and, when its first sentence
+        // cites it, in its excerpt: everywhere its own item is shown.
+        for &j in &p.cited_by {
+            pages.push(j as u32);
+            self.item_shown_on(j, shown_by, &mut pages);
+        }
+        pages.sort_unstable();
+        pages.dedup();
+        pages
+    }
+
+    /// The pages that show paper `i`'s list item: its authors', keywords', venue's and year's
+    /// list pages, and the pages of the papers it cites, that cite it, or that show it as
+    /// related.
+    fn item_shown_on(&self, i: usize, shown_by: &[Vec<usize>], pages: &mut Vec<u32>) {
+        let p = &self.lib.papers[i];
+        let linked = p.cites.iter().chain(&p.cited_by).chain(&shown_by[i]);
+        pages.extend(linked.map(|&j| j as u32));
+        pages.extend(p.authors.iter().map(|&a| self.authors + a as u32));
+        pages.extend(p.keywords.iter().map(|&k| self.keywords + k as u32));
+        pages.extend(p.venue.map(|v| self.venues + v as u32));
+        pages.push(self.year(p.front().year));
+    }
 }
