@@ -166,21 +166,12 @@ pub(crate) fn check_replaceable(out: &Path) -> Result<(), Error> {
             ));
         }
     };
-    let mut foreign = Vec::new();
-    for entry in walkdir::WalkDir::new(out).min_depth(1).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(out).to_path_buf();
-            Error::io(path, e.into())
-        })?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(out).unwrap_or(entry.path());
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if rel != MANIFEST && !listed.contains(&rel) {
-            foreign.push(rel);
-        }
-    }
+    // 24,000 files at 10,000 papers, on every build: the folders are read in parallel.
+    let mut foreign: Vec<String> = files_under(out, "")?
+        .into_iter()
+        .filter(|rel| rel != MANIFEST && !listed.contains(rel))
+        .collect();
+    foreign.sort();
     if foreign.is_empty() {
         return Ok(());
     }
@@ -197,6 +188,29 @@ pub(crate) fn check_replaceable(out: &Path) -> Result<(), Error> {
         "it holds files sitegen did not write ({names}); move files the site should publish to \
          static/ (copied into every build), or choose another --out"
     ))
+}
+
+/// The paths of the files (anything but folders; links are not followed) under `dir`, relative
+/// to the output root, `/`-separated, with `prefix` (`dir`'s relative path, `/`-terminated).
+fn files_under(dir: &Path, prefix: &str) -> Result<Vec<String>, Error> {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let kind = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
+        let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if kind.is_dir() {
+            dirs.push((entry.path(), rel + "/"));
+        } else {
+            files.push(rel);
+        }
+    }
+    let nested: Vec<Vec<String>> = dirs
+        .par_iter()
+        .map(|(path, rel)| files_under(path, rel))
+        .collect::<Result<_, Error>>()?;
+    files.extend(nested.into_iter().flatten());
+    Ok(files)
 }
 
 /// Removes temporary folders of earlier builds into `parent` that were killed before they
