@@ -17,6 +17,7 @@ pub mod scaffold;
 pub mod search;
 pub mod serve;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -247,32 +248,45 @@ pub fn render_pages(
     let (sources, mut diagnostics) =
         content::load(&opts.root, opts.drafts).map_err(|e| Error::io(&opts.root, e))?;
     timings.lap("load", &mut clock);
-    let (lib, mut index_diags) = index::Library::build(sources.papers);
-    timings.lap("index", &mut clock);
-    diagnostics.append(&mut index_diags);
-
-    let tera = render::templates(&sources.templates)?;
     let store = store.unwrap_or_else(|| Arc::new(cache::Store::open_derived(&opts.out_dir())));
-    let highlighter = markdown::Highlighter::with_cache(store.clone());
-    // Every expression is rendered (or taken from the cache) here, in parallel, so the page
-    // pass below only looks them up.
-    timings.lap("templates", &mut clock);
-    // Each summary is analysed once (or its analysis taken from the cache): its math, headings
-    // and excerpt serve the math pre-pass and the pages.
-    let analyses: Vec<Vec<markdown::Analysis>> = lib
+    // Each summary is analysed once (or its analysis taken from the cache): its citations serve
+    // the index, its math the math pre-pass, its headings and excerpt the pages.
+    let mut by_path: HashMap<PathBuf, Vec<markdown::Analysis>> = sources
         .papers
         .par_iter()
         .map(|p| {
-            p.summaries()
+            let analyses = p
+                .summaries()
                 .map(|(_, text)| markdown::analyze_cached(text, config.math_brackets, &store))
-                .collect()
+                .collect();
+            (p.path.clone(), analyses)
         })
         .collect();
+    timings.lap("analyse", &mut clock);
+    let (lib, mut index_diags) = index::Library::build_scanned(sources.papers, &|p| {
+        let summaries = p.summaries().zip(&by_path[&p.path]);
+        summaries
+            .flat_map(|((offset, _), a)| a.citations.iter().map(move |c| c.shifted(offset)))
+            .collect()
+    });
+    timings.lap("index", &mut clock);
+    diagnostics.append(&mut index_diags);
+    let analyses: Vec<Vec<markdown::Analysis>> = lib
+        .papers
+        .iter()
+        .map(|p| by_path.remove(&p.source.path).unwrap_or_default())
+        .collect();
+
+    let tera = render::templates(&sources.templates)?;
+    let highlighter = markdown::Highlighter::with_cache(store.clone());
+    timings.lap("templates", &mut clock);
     let exprs = analyses
         .iter()
         .flatten()
         .flat_map(|a| a.math.iter().cloned())
         .collect();
+    // Every expression is rendered (or taken from the cache) here, in parallel, so the page
+    // pass below only looks them up.
     let math = math::prepare(&opts.root, &config, exprs, store.clone())?;
     timings.lap("math (cache, render)", &mut clock);
     let md = markdown::MarkdownContext {
@@ -291,7 +305,9 @@ pub fn render_pages(
         math_css_integrity: math.css_integrity.clone(),
     };
     let global = fingerprint(&config, &sources.templates, &assets);
-    let mut deps = render::deps::DepMap::new(&lib, &global);
+    // Related papers serve the dependency map and the paper pages; most builds find them cached.
+    lib.related_cached(&store);
+    let mut deps = render::deps::DepMap::new(&lib, &analyses, &global);
     sink.plan(&deps);
     let report = render::render_site(&lib, &analyses, &config, &tera, &md, &assets, sink)?;
     timings.lap("pages", &mut clock);
