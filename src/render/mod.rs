@@ -163,7 +163,7 @@ pub fn render_site(
         ..*md
     };
     // Excerpts and list markup are made when a page first lists a paper, once.
-    let items = ListItems::new(base, lib, &md, &r);
+    let items = ListItems::new(base, lib, analyses, &md, &r);
 
     let order = lib.newest_first();
     // The feed is kept when none of the papers it carries changed; else it needs their bodies.
