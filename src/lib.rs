@@ -207,18 +207,20 @@ pub fn render_site(opts: &BuildOptions) -> Result<Rendered, Error> {
 /// Load, index and render the site at `root`, each file going to `sink` as soon as it is made;
 /// `Rendered::output` keeps only the files to copy.
 pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rendered, Error> {
-    let mut rendered = render_pages(opts, sink, None)?;
+    let mut rendered = render_pages(opts, sink, None, None)?;
     rendered.put_search(opts, sink)?;
     Ok(rendered)
 }
 
 /// `render_into` without the search index, which the caller adds with `Rendered::put_search`
 /// when it suits it (`serve` indexes after the browser has reloaded). `store` is the
-/// derived-work cache to use; None opens the one on disk beside the output folder.
+/// derived-work cache to use; None opens the one on disk beside the output folder. `reread`
+/// holds papers parsed by an earlier build of the same process.
 pub fn render_pages(
     opts: &BuildOptions,
     sink: &dyn render::Sink,
     store: Option<Arc<cache::Store>>,
+    reread: Option<&load::reread::Reread>,
 ) -> Result<Rendered, Error> {
     let config = match load_config(&opts.root, opts.base_url.as_deref()) {
         Ok(config) => config,
@@ -245,8 +247,8 @@ pub fn render_pages(
     }
     let mut timings = Timings::default();
     let mut clock = Instant::now();
-    let (sources, mut diagnostics) =
-        content::load(&opts.root, opts.drafts).map_err(|e| Error::io(&opts.root, e))?;
+    let (sources, mut diagnostics) = content::load_again(&opts.root, opts.drafts, reread)
+        .map_err(|e| Error::io(&opts.root, e))?;
     timings.lap("load", &mut clock);
     let store = store.unwrap_or_else(|| Arc::new(cache::Store::open_derived(&opts.out_dir())));
     // Each summary is analysed once (or its analysis taken from the cache): its citations serve
@@ -368,7 +370,9 @@ fn put_site_files(
     lib: &index::Library,
     config: &Config,
 ) -> Result<(), Error> {
-    sink.put(render::library_bib(lib))?;
+    if !sink.keep(&render::Route::Bibliography.file())? {
+        sink.put(render::library_bib(lib))?;
+    }
     sink.put(generated("style.css", include_str!("../static/style.css")))?;
     sink.put(generated("highlight.css", &markdown::Highlighter::css()))?;
     sink.put(generated(

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::files::{Links, Site};
+use super::reread::Reread;
 use crate::diag::{Diagnostic, Severity};
+use crate::load::fields::check_fields;
 pub use crate::load::fields::{Date, SummaryBy};
-use crate::load::fields::{check_arxiv, check_doi};
 use serde::{Deserialize, Serialize};
 
 /// The line that separates two summaries of the same paper in one file.
@@ -100,6 +101,16 @@ pub struct SiteSources {
 /// Reads `root`; returns the sources and every problem found (the caller decides what is fatal).
 /// `Err` only for failures of the machine, never for what a site holds.
 pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diagnostic>)> {
+    load_again(root, drafts, None)
+}
+
+/// `load`, reusing the papers `reread` holds for files whose text is unchanged (and keeping the
+/// ones it parses there).
+pub fn load_again(
+    root: &Path,
+    drafts: bool,
+    reread: Option<&Reread>,
+) -> std::io::Result<(SiteSources, Vec<Diagnostic>)> {
     let mut sources = SiteSources::default();
     let mut diags = Vec::new();
     let site = Site::new(root);
@@ -126,8 +137,16 @@ pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diag
             let Some(text) = site.read_text(file, &mut found)? else {
                 return Ok((found, None));
             };
+            if let Some(paper) = reread.and_then(|r| r.get(file, &text)) {
+                return Ok((found, Some(paper)));
+            }
             match parse_paper(&site.rel(file), text) {
-                Ok(paper) => Ok((found, Some(paper))),
+                Ok(paper) => {
+                    if let Some(r) = reread {
+                        r.put(file, &paper);
+                    }
+                    Ok((found, Some(paper)))
+                }
                 Err(mut ds) => {
                     found.append(&mut ds);
                     Ok((found, None))
@@ -135,6 +154,9 @@ pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diag
             }
         })
         .collect::<std::io::Result<_>>()?;
+    if let Some(r) = reread {
+        r.keep_only(&files);
+    }
     for (mut found, paper) in parsed {
         diags.append(&mut found);
         match paper {
@@ -229,144 +251,10 @@ fn tidy(message: &str) -> String {
     format!("front matter: {}", message.trim())
 }
 
-/// Fields that parse but say nothing, or hold what no page can show.
-fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let mut report = |field: &str, what: &str| {
-        out.push(Diagnostic::error(
-            &paper.path,
-            &paper.text,
-            paper.field_offset(field),
-            format!("front matter: {what}"),
-        ));
-    };
-    if paper.front.title.trim().is_empty() {
-        report("title", "`title` is empty");
-    }
-    let front = &paper.front;
-    let fields = [
-        ("title", vec![&front.title]),
-        ("authors", front.authors.iter().collect()),
-        ("venue", front.venue.iter().collect()),
-        ("keywords", front.keywords.iter().collect()),
-        ("key", front.key.iter().collect()),
-        ("aliases", front.aliases.iter().collect()),
-        ("url", front.url.iter().collect()),
-    ];
-    for (field, values) in fields {
-        // Pasted from PDFs, they end up in titles; feeds and pages cannot carry them.
-        if let Some(c) = values
-            .iter()
-            .flat_map(|v| v.chars())
-            .find(|&c| forbidden(c))
-        {
-            let what = format!(
-                "`{field}` contains the control character U+{:04X}",
-                c as u32
-            );
-            report(field, &what);
-        }
-    }
-    if paper.front.authors.iter().all(|a| a.trim().is_empty()) {
-        report("authors", "`authors` lists no author");
-    } else if paper.front.authors.iter().any(|a| a.trim().is_empty()) {
-        // A nameless person would get a page without a name or a slug.
-        report("authors", "`authors` has an empty name");
-    }
-    if !(1000..=9999).contains(&paper.front.year) {
-        // `year = 15` would sort and cite as the year 15.
-        report(
-            "year",
-            &format!(
-                "`year = {}` is not a year: write all four digits (e.g. 2015)",
-                paper.front.year
-            ),
-        );
-    }
-    if let Some(slug) = &paper.front.slug
-        && !is_slug(slug)
-    {
-        report(
-            "slug",
-            &format!(
-                "`slug = {slug:?}` cannot be a URL segment: use lowercase ASCII letters, digits \
-                 and single hyphens (e.g. \"attention-2017\")"
-            ),
-        );
-    }
-    let front = &paper.front;
-    if let Some(Err(why)) = front.arxiv.as_deref().map(check_arxiv) {
-        report("arxiv", &format!("`arxiv`: {why}"));
-    }
-    if let Some(Err(why)) = front.doi.as_deref().map(check_doi) {
-        report("doi", &format!("`doi`: {why}"));
-    }
-    match &front.summary_by {
-        Some(SummaryBy::One(name)) if name.trim().is_empty() => {
-            report("summary_by", "`summary_by` is empty");
-        }
-        Some(SummaryBy::PerSummary(names)) if names.len() != paper.summaries.len() => {
-            let n = paper.summaries.len();
-            report(
-                "summary_by",
-                &format!(
-                    "`summary_by` names {} writers but the file has {n} summar{} (separated by `{SUMMARY_SEPARATOR}`): give one name per summary, or a single name",
-                    names.len(),
-                    if n == 1 { "y" } else { "ies" }
-                ),
-            );
-        }
-        Some(SummaryBy::PerSummary(names)) if names.iter().any(|n| n.trim().is_empty()) => {
-            report("summary_by", "`summary_by` has an empty name");
-        }
-        _ => {}
-    }
-    let web = [
-        ("url", &front.url),
-        ("pdf", &front.pdf),
-        ("code", &front.code),
-    ];
-    for (field, value) in web {
-        if let Some(url) = value
-            && let Err(why) = super::url::check_web_url(field, url)
-        {
-            out.push(Diagnostic::error(
-                &paper.path,
-                &paper.text,
-                value_offset(paper, field, url),
-                why,
-            ));
-        }
-    }
-    out
-}
-
-/// Whether `s` is a slug as sitegen makes them: `a-z`, `0-9` and inner single hyphens.
-fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-        && !s.contains("--")
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 /// Control characters other than tab and line breaks (which XML and HTML accept): an error in a
 /// front-matter field.
 pub fn forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
-}
-
-/// Where `value` is written on `field`'s line (its start when it is not found there, e.g. when
-/// escapes changed it), so an error about a value points at it.
-fn value_offset(paper: &SourcePaper, field: &str, value: &str) -> usize {
-    let start = paper.field_offset(field);
-    let line_end = paper.text[start..]
-        .find('\n')
-        .map_or(paper.text.len(), |i| start + i);
-    paper.text[start..line_end]
-        .find(value)
-        .map_or(start, |i| start + i)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,12 +1,15 @@
 //! The typed front-matter fields that need more than a string: the `added` date, `summary_by`
 //! (one name or one per summary) and the syntax checks of `arxiv` and `doi` (`url`, `pdf` and
-//! `code` go through `load::url`). It owns parsing and validation only; what a link points at
-//! is render's.
+//! `code` go through `load::url`), and the checks of a parsed paper's fields (`check_fields`).
+//! It owns parsing and validation only; what a link points at is render's.
 
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
+
+use super::content::{SUMMARY_SEPARATOR, SourcePaper, forbidden};
+use crate::diag::Diagnostic;
 
 /// A calendar date written `YYYY-MM-DD` (TOML date or string; YAML string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -188,6 +191,140 @@ pub fn check_doi(doi: &str) -> Result<(), String> {
             "`{doi}` is not a DOI: write it without https://doi.org/, e.g. 10.1145/3065386"
         ))
     }
+}
+
+/// Fields that parse but say nothing, or hold what no page can show.
+pub(super) fn check_fields(paper: &SourcePaper) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut report = |field: &str, what: &str| {
+        out.push(Diagnostic::error(
+            &paper.path,
+            &paper.text,
+            paper.field_offset(field),
+            format!("front matter: {what}"),
+        ));
+    };
+    if paper.front.title.trim().is_empty() {
+        report("title", "`title` is empty");
+    }
+    let front = &paper.front;
+    let fields = [
+        ("title", vec![&front.title]),
+        ("authors", front.authors.iter().collect()),
+        ("venue", front.venue.iter().collect()),
+        ("keywords", front.keywords.iter().collect()),
+        ("key", front.key.iter().collect()),
+        ("aliases", front.aliases.iter().collect()),
+        ("url", front.url.iter().collect()),
+    ];
+    for (field, values) in fields {
+        // Pasted from PDFs, they end up in titles; feeds and pages cannot carry them.
+        if let Some(c) = values
+            .iter()
+            .flat_map(|v| v.chars())
+            .find(|&c| forbidden(c))
+        {
+            let what = format!(
+                "`{field}` contains the control character U+{:04X}",
+                c as u32
+            );
+            report(field, &what);
+        }
+    }
+    if paper.front.authors.iter().all(|a| a.trim().is_empty()) {
+        report("authors", "`authors` lists no author");
+    } else if paper.front.authors.iter().any(|a| a.trim().is_empty()) {
+        // A nameless person would get a page without a name or a slug.
+        report("authors", "`authors` has an empty name");
+    }
+    if !(1000..=9999).contains(&paper.front.year) {
+        // `year = 15` would sort and cite as the year 15.
+        report(
+            "year",
+            &format!(
+                "`year = {}` is not a year: write all four digits (e.g. 2015)",
+                paper.front.year
+            ),
+        );
+    }
+    if let Some(slug) = &paper.front.slug
+        && !is_slug(slug)
+    {
+        report(
+            "slug",
+            &format!(
+                "`slug = {slug:?}` cannot be a URL segment: use lowercase ASCII letters, digits \
+                 and single hyphens (e.g. \"attention-2017\")"
+            ),
+        );
+    }
+    let front = &paper.front;
+    if let Some(Err(why)) = front.arxiv.as_deref().map(check_arxiv) {
+        report("arxiv", &format!("`arxiv`: {why}"));
+    }
+    if let Some(Err(why)) = front.doi.as_deref().map(check_doi) {
+        report("doi", &format!("`doi`: {why}"));
+    }
+    match &front.summary_by {
+        Some(SummaryBy::One(name)) if name.trim().is_empty() => {
+            report("summary_by", "`summary_by` is empty");
+        }
+        Some(SummaryBy::PerSummary(names)) if names.len() != paper.summaries.len() => {
+            let n = paper.summaries.len();
+            report(
+                "summary_by",
+                &format!(
+                    "`summary_by` names {} writers but the file has {n} summar{} (separated by `{SUMMARY_SEPARATOR}`): give one name per summary, or a single name",
+                    names.len(),
+                    if n == 1 { "y" } else { "ies" }
+                ),
+            );
+        }
+        Some(SummaryBy::PerSummary(names)) if names.iter().any(|n| n.trim().is_empty()) => {
+            report("summary_by", "`summary_by` has an empty name");
+        }
+        _ => {}
+    }
+    let web = [
+        ("url", &front.url),
+        ("pdf", &front.pdf),
+        ("code", &front.code),
+    ];
+    for (field, value) in web {
+        if let Some(url) = value
+            && let Err(why) = super::url::check_web_url(field, url)
+        {
+            out.push(Diagnostic::error(
+                &paper.path,
+                &paper.text,
+                value_offset(paper, field, url),
+                why,
+            ));
+        }
+    }
+    out
+}
+
+/// Whether `s` is a slug as sitegen makes them: `a-z`, `0-9` and inner single hyphens.
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Where `value` is written on `field`'s line (its start when it is not found there, e.g. when
+/// escapes changed it), so an error about a value points at it.
+fn value_offset(paper: &SourcePaper, field: &str, value: &str) -> usize {
+    let start = paper.field_offset(field);
+    let line_end = paper.text[start..]
+        .find('\n')
+        .map_or(paper.text.len(), |i| start + i);
+    paper.text[start..line_end]
+        .find(value)
+        .map_or(start, |i| start + i)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod config;
 pub mod content;
 pub mod fields;
 mod files;
+pub mod reread;
 pub mod url;
 
 pub use files::decode;

@@ -16,6 +16,7 @@ use super::sink::{Previous, ServeSink, SiteFiles, changed_paths, same};
 use crate::cache::Store;
 use crate::diag::Diagnostic;
 use crate::index::Library;
+use crate::load::reread::Reread;
 use crate::{BuildOptions, Error};
 
 /// The result of one build, ready to be swapped in.
@@ -46,6 +47,8 @@ pub(super) struct Builder {
     opts: BuildOptions,
     /// The derived-work cache, read from disk once; `background` saves it.
     pub(super) store: Arc<Store>,
+    /// The papers as last parsed: a save parses only the files whose text changed.
+    papers: Reread,
     /// The last good build, when the build after it was good too (after a failure everything is
     /// rendered again).
     previous: Option<Previous>,
@@ -57,6 +60,7 @@ impl Builder {
         Builder {
             opts,
             store,
+            papers: Reread::default(),
             previous: None,
         }
     }
@@ -75,7 +79,8 @@ impl Builder {
             elapsed: start.elapsed(),
         };
         let sink = ServeSink::new(self.previous.as_ref());
-        let rendered = crate::render_pages(&self.opts, &sink, Some(Arc::clone(&self.store)));
+        let store = Some(Arc::clone(&self.store));
+        let rendered = crate::render_pages(&self.opts, &sink, store, Some(&self.papers));
         let (mut files, kept) = sink.into_files();
         let rendered = match rendered {
             Ok(r) => r,
