@@ -193,7 +193,10 @@ impl Sink for TreeWriter {
         let kept = std::fs::hard_link(self.out.join(path), &target).is_ok();
         if kept {
             self.record(path);
-            self.kept.fetch_add(1, Ordering::Relaxed);
+            // Pages are what the build reports; the feed, sitemap and bibliography are files.
+            if path.ends_with(".html") {
+                self.kept.fetch_add(1, Ordering::Relaxed);
+            }
         }
         Ok(kept)
     }

@@ -5,9 +5,10 @@
 //! shares (configuration, templates, assets), and the key of the search index the output holds.
 //! Comparing the map of the last build with this one's says which pages must be rendered again;
 //! the others are the same bytes as before. An edit past a summary's first sentence changes only
-//! the paper's own page (and the feed's entry). The other site-wide pages (home, recently added,
-//! the list of years, sitemap, the term indexes, 404) are always rendered: they are few and
-//! cheap. It must not read or write files: the build keeps the map between runs.
+//! the paper's own page (and the feed's entry). The site-wide pages (home, recently added, the
+//! list of years, sitemap, the term indexes, the bibliography, 404) show every paper's item: they
+//! are rendered again when any paper's item changed. It must not read or write files: the build
+//! keeps the map between runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +18,21 @@ use serde::{Deserialize, Serialize};
 use super::route::Route;
 use crate::index::{Library, Paper};
 use crate::markdown::Analysis;
+
+/// The pages that show every paper (or none in particular): rendered again whenever what other
+/// pages show of a paper changed anywhere.
+pub const SITE_WIDE: [Route<'static>; 10] = [
+    Route::Home,
+    Route::Recent,
+    Route::Years,
+    Route::Authors,
+    Route::Keywords,
+    Route::Venues,
+    Route::NotFound,
+    Route::Sitemap,
+    Route::Robots,
+    Route::Bibliography,
+];
 
 /// What one paper's pages depend on, as the last build saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +161,7 @@ impl DepMap {
                 } else {
                     pages.extend(before.map(str::to_owned));
                     pages.extend(now().map(str::to_owned));
+                    pages.extend(SITE_WIDE.iter().map(Route::file));
                 }
             } else if prev.slug != new.slug || prev.key != new.key {
                 // An unchanged paper whose URL or key moved (a slug collision resolved another

@@ -215,14 +215,18 @@ pub fn render_site(
         let feed = feed::feed(lib, config, items.base(), &order, &mut feed_bodies);
         sink.put(r.file(Route::Feed, "atom.xml", &feed)?)?;
     }
-    sink.put(r.file(Route::Sitemap, "sitemap.xml", &sitemap(lib, config))?)?;
-    let robots = SitemapCtx {
-        urls: vec![SitemapUrl {
-            loc: Route::Sitemap.absolute(config),
-            lastmod: None,
-        }],
-    };
-    sink.put(r.file(Route::Robots, "robots.txt", &robots)?)?;
+    if !sink.keep(&Route::Sitemap.file())? {
+        sink.put(r.file(Route::Sitemap, "sitemap.xml", &sitemap(lib, config))?)?;
+    }
+    if !sink.keep(&Route::Robots.file())? {
+        let robots = SitemapCtx {
+            urls: vec![SitemapUrl {
+                loc: Route::Sitemap.absolute(config),
+                lastmod: None,
+            }],
+        };
+        sink.put(r.file(Route::Robots, "robots.txt", &robots)?)?;
+    }
 
     // Listing pages are many and small; render them in parallel too.
     let listings = Listings {
@@ -261,9 +265,7 @@ fn render_listings(listings: &Listings<'_>, sink: &dyn Sink) -> Result<usize, cr
     let jobs = Job::all(listings.lib);
     let count = jobs.len();
     jobs.into_par_iter().try_for_each(|job| {
-        if let Some(file) = job.file(listings.lib)
-            && sink.keep(&file)?
-        {
+        if sink.keep(&job.file(listings.lib))? {
             return Ok(());
         }
         sink.put(listings.render(job)?)

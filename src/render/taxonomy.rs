@@ -35,16 +35,18 @@ impl Job {
 }
 
 impl Job {
-    /// The output file of a page about one author, keyword or venue; None for the site-wide
-    /// listings, which are always rendered.
-    pub(super) fn file(self, lib: &Library) -> Option<String> {
+    /// The output file of the page.
+    pub(super) fn file(self, lib: &Library) -> String {
         let route = match self {
             Job::Author(i) => Route::Author(&lib.authors[i].slug),
             Job::Keyword(i) => Route::Keyword(&lib.keywords[i].slug),
             Job::Venue(i) => Route::Venue(&lib.venues[i].slug),
-            Job::Authors | Job::Keywords | Job::Venues | Job::NotFound => return None,
+            Job::Authors => Route::Authors,
+            Job::Keywords => Route::Keywords,
+            Job::Venues => Route::Venues,
+            Job::NotFound => Route::NotFound,
         };
-        Some(route.file())
+        route.file()
     }
 }
 

@@ -81,31 +81,35 @@ pub(super) fn render(
             count: Some(papers.len()),
         })
         .collect();
-    sink.put(r.page(
-        Route::Home,
-        "index.html",
-        meta("", &config.description, Route::Home.url(config), "papers"),
-        HomeCtx {
-            papers: items.values(&order[..order.len().min(HOME_PAPERS)])?,
-            total: order.len(),
-            years: year_links.clone(),
-            years_url: Route::Years.url(config),
-            recent_url: Route::Recent.url(config),
-        },
-    )?)?;
-    sink.put(r.page(
-        Route::Years,
-        "years.html",
-        meta(
-            "Years",
-            "Every year of the reading list.",
-            Route::Years.url(config),
-            "papers",
-        ),
-        YearsCtx {
-            years: year_links.clone(),
-        },
-    )?)?;
+    if !sink.keep(&Route::Home.file())? {
+        sink.put(r.page(
+            Route::Home,
+            "index.html",
+            meta("", &config.description, Route::Home.url(config), "papers"),
+            HomeCtx {
+                papers: items.values(&order[..order.len().min(HOME_PAPERS)])?,
+                total: order.len(),
+                years: year_links.clone(),
+                years_url: Route::Years.url(config),
+                recent_url: Route::Recent.url(config),
+            },
+        )?)?;
+    }
+    if !sink.keep(&Route::Years.file())? {
+        sink.put(r.page(
+            Route::Years,
+            "years.html",
+            meta(
+                "Years",
+                "Every year of the reading list.",
+                Route::Years.url(config),
+                "papers",
+            ),
+            YearsCtx {
+                years: year_links.clone(),
+            },
+        )?)?;
+    }
     // Year pages list every paper between them: in parallel, and only those showing a paper
     // that changed since the last build (the sink keeps the others).
     groups.par_iter().try_for_each(|(year, papers)| {
@@ -129,6 +133,11 @@ pub(super) fn render(
             },
         )?)
     })?;
+    // Home, the list of years, "recently added", and one page per year.
+    let count = 3 + groups.len();
+    if sink.keep(&Route::Recent.file())? {
+        return Ok(count);
+    }
     let mut added: Vec<usize> = order
         .iter()
         .copied()
@@ -156,6 +165,5 @@ pub(super) fn render(
         ),
         RecentCtx { papers: recent },
     )?)?;
-    // Home, the list of years, "recently added", and one page per year.
-    Ok(3 + groups.len())
+    Ok(count)
 }

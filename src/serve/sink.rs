@@ -71,7 +71,10 @@ impl Sink for ServeSink<'_> {
         };
         // `Bytes` is shared, not copied.
         self.insert(path.to_owned(), bytes.clone());
-        self.kept.fetch_add(1, Ordering::Relaxed);
+        // Pages are what the build reports; the feed, sitemap and bibliography are files.
+        if path.ends_with(".html") {
+            self.kept.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(true)
     }
 
