@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
+
 use crate::diag::Diagnostic;
 use crate::load::content::SourcePaper;
 use crate::markdown::cite::Citation;
@@ -239,8 +241,9 @@ fn field_error(p: &Pending, field: &str, message: String) -> Diagnostic {
 /// Keys (explicit or derived, derived clashes suffixed `a`, `b`) and slugs; explicit duplicates
 /// are errors. Returns the kept papers sorted by slug.
 fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>) -> Vec<Pending> {
-    let mut pending: Vec<Pending> = sources
-        .into_iter()
+    // Parsing 47,000 author names of a 10,000-paper list: in parallel, kept in order.
+    let parsed: Vec<(Pending, Option<Diagnostic>)> = sources
+        .into_par_iter()
         .map(|source| {
             let names: Vec<Name> = source
                 .front
@@ -258,15 +261,21 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
                 .slug
                 .clone()
                 .unwrap_or_else(|| file_slug(&source));
-            diags.extend(yaml_authors_problem(&source));
-            Pending {
+            let problem = yaml_authors_problem(&source);
+            let pending = Pending {
                 source,
                 key,
                 slug,
                 names,
-            }
+            };
+            (pending, problem)
         })
         .collect();
+    let mut pending = Vec::with_capacity(parsed.len());
+    for (p, problem) in parsed {
+        diags.extend(problem);
+        pending.push(p);
+    }
     suffix_derived_keys(&mut pending, diags);
     claim_keys_and_slugs(pending, diags)
 }
