@@ -98,11 +98,7 @@ impl Library {
             "venue",
         );
         for (i, pending) in papers.into_iter().enumerate() {
-            let authors = pending
-                .names
-                .iter()
-                .map(|n| author_of[&n.identity()])
-                .collect();
+            let authors = pending.identities.iter().map(|id| author_of[id]).collect();
             let term_idx = |slots: &BTreeMap<String, usize>, name: &str| {
                 slots.get(&term_identity(name)).copied()
             };
@@ -220,6 +216,8 @@ struct Pending {
     key: String,
     slug: String,
     names: Vec<Name>,
+    /// `names[i].identity()`: folding allocates, so it is done once, in parallel.
+    identities: Vec<String>,
 }
 
 impl Pending {
@@ -266,6 +264,7 @@ fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>)
                 source,
                 key,
                 slug,
+                identities: names.iter().map(Name::identity).collect(),
                 names,
             };
             (pending, problem)

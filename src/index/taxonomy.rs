@@ -78,8 +78,8 @@ pub(super) fn group_authors(papers: &[Pending]) -> (Vec<Author>, BTreeMap<String
     // Identity → its spellings with how often each is written, in first-seen order.
     let mut written: BTreeMap<String, Vec<(Name, usize)>> = BTreeMap::new();
     for p in papers {
-        for name in &p.names {
-            let seen = written.entry(name.identity()).or_default();
+        for (name, id) in p.names.iter().zip(&p.identities) {
+            let seen = written.entry(id.clone()).or_default();
             match seen.iter_mut().find(|(n, _)| n == name) {
                 Some((_, count)) => *count += 1,
                 None => seen.push((name.clone(), 1)),
