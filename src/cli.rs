@@ -78,6 +78,9 @@ pub struct ServeArgs {
     /// Include papers marked `draft = true`.
     #[arg(long)]
     pub drafts: bool,
+    /// Print the time each stage of every rebuild took.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]

@@ -165,6 +165,7 @@ fn serve(args: sitegen::cli::ServeArgs) -> anyhow::Result<ExitCode> {
         port: args.port,
         bind,
         drafts: args.drafts,
+        timings: args.timings,
         ..sitegen::serve::ServeOptions::new(args.root.root)
     };
     let runtime = tokio::runtime::Runtime::new()?;

@@ -49,18 +49,21 @@ pub(super) struct Builder {
     pub(super) store: Arc<Store>,
     /// The papers as last parsed: a save parses only the files whose text changed.
     papers: Reread,
+    /// Print each build's stage times.
+    timings: bool,
     /// The last good build, when the build after it was good too (after a failure everything is
     /// rendered again).
     previous: Option<Previous>,
 }
 
 impl Builder {
-    pub(super) fn new(opts: BuildOptions) -> Builder {
+    pub(super) fn new(opts: BuildOptions, timings: bool) -> Builder {
         let store = Arc::new(Store::open_derived(&opts.out_dir()));
         Builder {
             opts,
             store,
             papers: Reread::default(),
+            timings,
             previous: None,
         }
     }
@@ -86,6 +89,12 @@ impl Builder {
             Ok(r) => r,
             Err(e) => return failed(Vec::new(), Some(e)),
         };
+        if self.timings {
+            let stages: Vec<String> = (rendered.timings.0.iter())
+                .map(|(stage, time)| format!("{stage} {:.1} ms", time.as_secs_f64() * 1000.0))
+                .collect();
+            eprintln!("stages: {}", stages.join(", "));
+        }
         let (errors, warnings): (Vec<_>, Vec<_>) = rendered
             .diagnostics
             .into_iter()

@@ -60,6 +60,8 @@ pub struct ServeOptions {
     /// Ports tried from `port` on when it is in use (1: only `port`).
     pub port_attempts: u16,
     pub drafts: bool,
+    /// Print each build's stage times (`sitegen serve --timings`).
+    pub timings: bool,
     /// How long the watcher waits for a burst of file events to settle before rebuilding
     /// (`DEFAULT_DEBOUNCE`).
     pub debounce: Duration,
@@ -77,6 +79,7 @@ impl ServeOptions {
             port: 1111,
             port_attempts: DEFAULT_PORT_ATTEMPTS,
             drafts: false,
+            timings: false,
             debounce: DEFAULT_DEBOUNCE,
             header_timeout: HEADER_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
@@ -179,8 +182,9 @@ pub async fn start(opts: ServeOptions) -> Result<Server, Error> {
     };
 
     let shared = Arc::new(Shared::default());
+    let timings = opts.timings;
     let (mut builder, first) = tokio::task::spawn_blocking(move || {
-        let mut builder = Builder::new(build_opts);
+        let mut builder = Builder::new(build_opts, timings);
         let first = builder.build();
         (builder, first)
     })
