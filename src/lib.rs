@@ -251,33 +251,14 @@ pub fn render_pages(
         .map_err(|e| Error::io(&opts.root, e))?;
     timings.lap("load", &mut clock);
     let store = store.unwrap_or_else(|| Arc::new(cache::Store::open_derived(&opts.out_dir())));
-    // Each summary is analysed once (or its analysis taken from the cache): its citations serve
-    // the index, its math the math pre-pass, its headings and excerpt the pages.
-    let mut by_path: HashMap<PathBuf, Vec<markdown::Analysis>> = sources
-        .papers
-        .par_iter()
-        .map(|p| {
-            let analyses = p
-                .summaries()
-                .map(|(_, text)| markdown::analyze_cached(text, config.math_brackets, &store))
-                .collect();
-            (p.path.clone(), analyses)
-        })
-        .collect();
-    timings.lap("analyse", &mut clock);
-    let (lib, mut index_diags) = index::Library::build_scanned(sources.papers, &|p| {
-        let summaries = p.summaries().zip(&by_path[&p.path]);
-        summaries
-            .flat_map(|((offset, _), a)| a.citations.iter().map(move |c| c.shifted(offset)))
-            .collect()
-    });
-    timings.lap("index", &mut clock);
-    diagnostics.append(&mut index_diags);
-    let analyses: Vec<Vec<markdown::Analysis>> = lib
-        .papers
-        .iter()
-        .map(|p| by_path.remove(&p.source.path).unwrap_or_default())
-        .collect();
+    let (lib, analyses) = analyse_and_index(
+        sources.papers,
+        config.math_brackets,
+        &store,
+        &mut timings,
+        &mut clock,
+        &mut diagnostics,
+    );
 
     let tera = render::templates(&sources.templates)?;
     let highlighter = markdown::Highlighter::with_cache(store.clone());
@@ -345,6 +326,45 @@ pub fn render_pages(
         deps,
         timings,
     })
+}
+
+/// Analyses every summary (or takes its analysis from `store`), then indexes the papers with the
+/// citations found there; the analyses come back in library order. Laps `analyse` and `index`.
+fn analyse_and_index(
+    papers: Vec<content::SourcePaper>,
+    brackets: bool,
+    store: &cache::Store,
+    timings: &mut Timings,
+    clock: &mut Instant,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (index::Library, Vec<Vec<markdown::Analysis>>) {
+    // Each summary is analysed once: its citations serve the index, its math the math
+    // pre-pass, its headings and excerpt the pages.
+    let mut by_path: HashMap<PathBuf, Vec<markdown::Analysis>> = papers
+        .par_iter()
+        .map(|p| {
+            let analyses = p
+                .summaries()
+                .map(|(_, text)| markdown::analyze_cached(text, brackets, store))
+                .collect();
+            (p.path.clone(), analyses)
+        })
+        .collect();
+    timings.lap("analyse", clock);
+    let (lib, mut index_diags) = index::Library::build_scanned(papers, &|p| {
+        let summaries = p.summaries().zip(&by_path[&p.path]);
+        summaries
+            .flat_map(|((offset, _), a)| a.citations.iter().map(move |c| c.shifted(offset)))
+            .collect()
+    });
+    timings.lap("index", clock);
+    diagnostics.append(&mut index_diags);
+    let analyses = lib
+        .papers
+        .iter()
+        .map(|p| by_path.remove(&p.source.path).unwrap_or_default())
+        .collect();
+    (lib, analyses)
 }
 
 /// Everything every page shares: a change here renders every page again.
