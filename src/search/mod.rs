@@ -20,9 +20,10 @@ use crate::index::Library;
 use crate::markdown::outline::plain_text;
 use crate::render::{OutputFile, Route, Sink};
 
-/// Pagefind's version and the shape of the records: part of the cache key, so a new crate
-/// version or record shape re-indexes.
-const PAGEFIND: &str = "pagefind-1.6.0 records-3";
+/// Pagefind's version, the compressor its files are gzipped with (flate2's backend, see
+/// Cargo.toml) and the shape of the records: part of the cache key, so that a cached index is
+/// the one a fresh build would make.
+const PAGEFIND: &str = "pagefind-1.6.0 zlib-rs records-3";
 
 /// How many authors the author filter offers: the most prolific. A filter file lists every
 /// paper of every value, so all 3,300 authors of a 10,000-paper list cost 124 KB on the first
