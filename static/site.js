@@ -7,6 +7,12 @@
 // started, and their files are only downloaded when the reader opens them: on a large list they
 // weigh more than everything else a query needs.
 //
+// On a long list, the words most summaries use are left out of the summaries' index (they are
+// kept in titles, authors, keywords, venues and first sentences) and listed in the bundle's
+// sitegen-common-words.json. A query's other words find the papers, the papers that also match
+// the common words come first, and the results show each paper's first sentence, since
+// Pagefind's excerpt would be cut from the text without those words.
+//
 // Text from the index (titles, authors, excerpts) comes from summaries, which are untrusted: it
 // is only ever set as text (excerpts are parsed inertly and rebuilt as text and <mark>).
 (function () {
@@ -39,7 +45,9 @@
   var FILTERS = [["author", "Author"], ["keyword", "Keyword"], ["venue", "Venue"], ["year", "Year"]];
   var PAGE = 5;
   var pagefind = null; // a promise of the library, once the reader started
+  var common = new Set(); // the common words, once the library is loaded
   var results = [];
+  var terms = []; // the query's words, lowercase, for marking first sentences
   var shown = 0;
   var generation = 0;
   var timer = null;
@@ -55,7 +63,13 @@
 
   function start() {
     if (!pagefind) {
-      pagefind = import(bundle + "pagefind.js").then(function (pf) {
+      // A site built before the list existed has none: every word is then searched as typed.
+      var words = fetch(bundle + "sitegen-common-words.json")
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .catch(function () { return []; });
+      pagefind = Promise.all([import(bundle + "pagefind.js"), words]).then(function (both) {
+        var pf = both[0];
+        common = new Set(both[1]);
         return pf.options({ baseUrl: root.getAttribute("data-base"), excerptLength: 24 })
           .then(function () { return pf; });
       });
@@ -79,6 +93,23 @@
     return p;
   }
 
+  // A query word as the index has it: lowercase, without punctuation at its ends.
+  function plain(word) {
+    return word.toLowerCase().replace(/^[!-\/:-@[-`{-~]+|[!-\/:-@[-`{-~]+$/g, "");
+  }
+
+  // A paper's first sentence (a record whose summary was indexed without its common words),
+  // with the words that begin like a query word marked, as Pagefind marks its matches.
+  function sentence(text) {
+    var p = el("p", "search-excerpt");
+    text.split(/(\s+)/).forEach(function (part) {
+      var w = plain(part);
+      var hit = w && terms.some(function (t) { return w.indexOf(t) === 0; });
+      p.appendChild(hit ? el("mark", "", part) : document.createTextNode(part));
+    });
+    return p;
+  }
+
   function render(data) {
     var li = el("li", "search-result");
     var a = el("a", "", data.meta.title || data.url);
@@ -86,8 +117,33 @@
     li.appendChild(el("p", "search-title")).appendChild(a);
     var meta = [data.meta.authors, data.meta.venue, data.meta.year].filter(Boolean).join(" · ");
     if (meta) li.appendChild(el("p", "search-meta", meta));
-    li.appendChild(excerpt(data.excerpt || ""));
+    var first = data.meta.first_sentence;
+    li.appendChild(first !== undefined ? sentence(first) : excerpt(data.excerpt || ""));
     return li;
+  }
+
+  // Pagefind's results for `term`. When it mixes common words with others, the others decide
+  // which papers are found (a common word is indexed only where a paper names it, in its title,
+  // authors, keywords, venue or first sentence, so requiring it would lose the papers whose
+  // summaries use it), and the papers that match every word come first. `found.common` lists
+  // the common words of the query.
+  function find(pf, term, filters) {
+    var words = term ? term.split(/\s+/) : [];
+    var usual = words.filter(function (w) { return !common.has(plain(w)); });
+    var options = { filters: filters };
+    var all = pf.search(term || null, options);
+    var mark = function (found, results) {
+      return { results: results, filters: found.filters,
+        common: words.filter(function (w) { return common.has(plain(w)); }) };
+    };
+    if (!usual.length || usual.length === words.length) {
+      return all.then(function (found) { return mark(found, found.results); });
+    }
+    return Promise.all([all, pf.search(usual.join(" "), options)]).then(function (both) {
+      var first = new Set(both[0].results.map(function (r) { return r.id; }));
+      var rest = both[1].results.filter(function (r) { return !first.has(r.id); });
+      return mark(both[1], both[0].results.concat(rest));
+    });
   }
 
   function showMore(mine) {
@@ -120,14 +176,16 @@
     }
     start().then(function (pf) {
       panel.hidden = false;
-      return pf.search(term || null, { filters: filters }).then(function (found) {
+      return find(pf, term, filters).then(function (found) {
         if (mine !== generation) return;
         results = found.results;
+        terms = term.split(/\s+/).map(plain).filter(Boolean);
         shown = 0;
         list.textContent = "";
         var n = results.length;
         status.textContent = (n === 0 ? "No papers" : n === 1 ? "1 paper" : n + " papers")
-          + (term ? " found for “" + term + "”" : " match the filters");
+          + (term ? " found for “" + term + "”." : " match the filters.")
+          + commonNote(found.common, found.common.length < term.split(/\s+/).length);
         updateCounts(found.filters);
         return showMore(mine);
       });
@@ -135,6 +193,19 @@
       // The next keystroke tries again (start() forgets a library that failed to load).
       status.textContent = "The search index could not be loaded.";
     });
+  }
+
+  // What the status line says of the common words of a query (`mixed`: with other words).
+  function commonNote(words, mixed) {
+    if (!words.length) return "";
+    var quoted = words.map(function (w) { return "“" + w + "”"; });
+    var last = quoted.pop();
+    var list = quoted.length ? quoted.join(", ") + " and " + last : last;
+    var it = words.length === 1 ? "it" : "them";
+    return " Most summaries use " + list + ", so " + (mixed
+      ? "papers with " + it + " in the title, authors, keywords, venue or first sentence come first."
+      : (words.length === 1 ? "it is" : "they are")
+        + " looked for only in titles, authors, keywords, venues and first sentences.");
   }
 
   function schedule() {

@@ -236,6 +236,8 @@ fn search_index_is_built_with_the_site_and_reused_when_nothing_changed() {
         count("pagefind/filter/") >= 4,
         "author, keyword, venue, year"
     );
+    // A short list indexes every word of its summaries: the search box has no common words.
+    assert_eq!(tree["pagefind/sitegen-common-words.json"], b"[]");
     // The search box: hidden until the script shows it, pointing at the bundle.
     let home = page(&out, "");
     let search = select(&home, "#site-search");

@@ -6,6 +6,9 @@
 //! It owns the record shape and that cache; it must not decide how the search box looks.
 
 mod cache;
+mod common;
+
+use common::CommonWords;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,9 +20,10 @@ use crate::index::Library;
 use crate::markdown::outline::plain_text;
 use crate::render::{OutputFile, Route, Sink};
 
-/// Pagefind's version and the shape of the records: part of the cache key, so a new crate
-/// version or record shape re-indexes.
-const PAGEFIND: &str = "pagefind-1.6.0 records-2";
+/// Pagefind's version, the compressor its files are gzipped with (flate2's backend, see
+/// Cargo.toml) and the shape of the records: part of the cache key, so that a cached index is
+/// the one a fresh build would make.
+const PAGEFIND: &str = "pagefind-1.6.0 zlib-rs records-3";
 
 /// How many authors the author filter offers: the most prolific. A filter file lists every
 /// paper of every value, so all 3,300 authors of a 10,000-paper list cost 124 KB on the first
@@ -48,12 +52,26 @@ pub(crate) fn filter_authors(lib: &Library) -> Vec<bool> {
     offered
 }
 
-/// The records of every paper, in library order.
-pub(crate) fn records(lib: &Library) -> Vec<Record> {
+/// The file of the search bundle that lists the common words (a JSON array of lowercase
+/// words, sorted; empty on a short list), for the search box: see `common`.
+const COMMON_WORDS_FILE: &str = "sitegen-common-words.json";
+
+/// The records of every paper, in library order, and the words left out of their summaries.
+fn records(lib: &Library) -> (Vec<Record>, CommonWords) {
     let offered = filter_authors(lib);
-    lib.papers
-        .iter()
-        .map(|p| {
+    let texts: Vec<Vec<String>> = lib
+        .papers
+        .par_iter()
+        .map(|p| p.summaries().map(|(_, t)| plain_text(t)).collect())
+        .collect();
+    let joined: Vec<String> = texts.iter().map(|t| t.join(" ")).collect();
+    let common = common::common_words(&joined);
+    drop(joined);
+    let records = lib
+        .papers
+        .par_iter()
+        .zip(texts)
+        .map(|(p, texts)| {
             let front = p.front();
             let authors: Vec<String> = p
                 .authors
@@ -79,9 +97,13 @@ pub(crate) fn records(lib: &Library) -> Vec<Record> {
                 venue.join(""),
                 year
             );
-            for (_, text) in p.summaries() {
+            for text in &texts {
                 content.push('\n');
-                content.push_str(&plain_text(text));
+                if common.is_empty() {
+                    content.push_str(text);
+                } else {
+                    content.push_str(&common::without(text, &common));
+                }
             }
             let mut meta = BTreeMap::from([
                 ("title".to_owned(), front.title.clone()),
@@ -90,6 +112,11 @@ pub(crate) fn records(lib: &Library) -> Vec<Record> {
             ]);
             if let Some(v) = venue.first() {
                 meta.insert("venue".to_owned(), v.clone());
+            }
+            // Pagefind's excerpts are cut from the indexed text: without its common words it
+            // does not read, so the results show the first sentence instead.
+            if let Some(sentence) = (!common.is_empty()).then(|| first_sentence(p)).flatten() {
+                meta.insert("first_sentence".to_owned(), sentence);
             }
             // No sort keys: the search box does not sort, and each key would put the order of
             // every paper into the index file every query downloads.
@@ -114,8 +141,21 @@ pub(crate) fn records(lib: &Library) -> Vec<Record> {
                 filters: filters.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
             }
         })
-        .collect()
+        .collect();
+    (records, common)
 }
+
+/// The first sentence of a paper's first summary as plain text (math as its TeX, citations
+/// left out), as lists show it: what a search result shows when the index lacks words.
+fn first_sentence(p: &crate::index::Paper) -> Option<String> {
+    let (_, text) = p.summaries().next()?;
+    let range = crate::markdown::outline::first_sentence(text)?;
+    let sentence = crate::markdown::excerpt(&text[range], FIRST_SENTENCE_CHARS);
+    (!sentence.is_empty()).then_some(sentence)
+}
+
+/// How much of a long first sentence a search result shows.
+const FIRST_SENTENCE_CHARS: usize = 200;
 
 /// The search bundle, once it is in the sink: where it came from, and what to cache.
 /// The timing stage of a build that indexed the records afresh.
@@ -156,7 +196,13 @@ pub fn build(lib: &Library, out_dir: &Path, sink: &dyn Sink) -> Result<SearchBui
             files
         }
         None => {
-            let files = index(&records(lib))?;
+            let (records, common) = records(lib);
+            let mut files = index(&records)?;
+            files.push(OutputFile {
+                path: format!("{}{COMMON_WORDS_FILE}", Route::SearchBundle.site_path()),
+                contents: serde_json::to_vec(&common.sorted())
+                    .map_err(|e| Error::Search(e.to_string()))?,
+            });
             done.stage = INDEXED;
             done.cache = Some((path, cache::encode(&key, &files)));
             files
@@ -266,7 +312,7 @@ mod tests {
         assert_eq!(lib.authors.len(), 101);
         let offered = filter_authors(&lib);
         assert_eq!(offered.iter().filter(|&&o| o).count(), AUTHOR_FILTER);
-        let records = records(&lib);
+        let (records, _) = records(&lib);
         let big = records.iter().find(|r| r.meta["title"] == "big").unwrap();
         let filter = &big.filters["author"];
         assert_eq!(filter.len(), 100);
@@ -281,6 +327,62 @@ mod tests {
     fn a_small_list_offers_every_author() {
         let lib = Library::build(vec![paper("one", &["B, C".to_owned(), "D, E".to_owned()])]).0;
         assert_eq!(filter_authors(&lib), [true, true]);
-        assert_eq!(records(&lib)[0].filters["author"].len(), 2);
+        assert_eq!(records(&lib).0[0].filters["author"].len(), 2);
+    }
+
+    fn summary(name: &str, title: &str, body: &str) -> crate::load::content::SourcePaper {
+        crate::load::content::parse_paper(
+            Path::new(&format!("{name}.md")),
+            format!("+++\ntitle = \"{title}\"\nauthors = [\"B, C\"]\nyear = 2015\n+++\n{body}\n"),
+        )
+        .unwrap()
+    }
+
+    /// `n` papers whose summaries all say "The models", each with a word of its own.
+    fn list(n: usize) -> Library {
+        let papers = (0..n)
+            .map(|i| {
+                let body = format!("The models of $x$ see own{i}. The model again.");
+                summary(&format!("p{i}"), &format!("A model {i}"), &body)
+            })
+            .collect();
+        Library::build(papers).0
+    }
+
+    #[test]
+    fn a_long_list_leaves_the_common_words_out_of_the_summaries_only() {
+        let lib = list(common::MIN_PAPERS);
+        let (records, common) = records(&lib);
+        assert_eq!(
+            common.sorted(),
+            ["again", "model", "models", "of", "see", "the"]
+        );
+        let r = records
+            .iter()
+            .find(|r| r.meta["title"] == "A model 7")
+            .unwrap();
+        let summary = r.content.split_once('\n').unwrap().1;
+        assert_eq!(summary, "own7.", "{}", r.content);
+        assert!(r.content.starts_with("A model 7. C B."), "{}", r.content);
+        // The excerpt Pagefind would cut from that text does not read: results show this.
+        assert_eq!(r.meta["first_sentence"], "The models of x see own7.");
+    }
+
+    #[test]
+    fn a_short_list_indexes_whole_summaries_and_keeps_pagefind_excerpts() {
+        let lib = list(common::MIN_PAPERS - 1);
+        let (records, common) = records(&lib);
+        assert!(common.is_empty());
+        let r = records
+            .iter()
+            .find(|r| r.meta["title"] == "A model 7")
+            .unwrap();
+        assert!(
+            r.content
+                .ends_with("\nThe models of see own7. The model again."),
+            "{}",
+            r.content
+        );
+        assert!(!r.meta.contains_key("first_sentence"));
     }
 }
