@@ -18,8 +18,9 @@ use crate::cache::Store;
 /// Classes are prefixed so they cannot clash with the site's own CSS.
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
-/// What the cached HTML of a block depends on besides its text and language.
-const CACHE_NAMESPACE: &str = "code syntect-5 default-syntaxes hl-";
+/// What the cached HTML of a block depends on besides its text and language (a change of the
+/// markup changes it, and so renders every page again).
+pub(crate) const CACHE_NAMESPACE: &str = "code syntect-5 default-syntaxes hl- region";
 
 /// Syntaxes (loaded on first use) and the cache; build once and share (it is `Sync`).
 pub struct Highlighter {
@@ -87,11 +88,15 @@ impl Highlighter {
             }
             None => escape_html(code),
         };
+        // A block wider than the column scrolls sideways (style.css): focusable, so keyboards
+        // can scroll it too, and a named region, so what takes the focus is announced.
         if lang.is_empty() {
-            format!("<pre class=\"code\"><code>{body}</code></pre>\n")
+            format!(
+                "<pre class=\"code\" tabindex=\"0\" role=\"region\" aria-label=\"Code\"><code>{body}</code></pre>\n"
+            )
         } else {
             format!(
-                "<pre class=\"code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">{body}</code></pre>\n"
+                "<pre class=\"code\" data-lang=\"{lang_attr}\" tabindex=\"0\" role=\"region\" aria-label=\"Code: {lang_attr}\"><code class=\"language-{lang_attr}\">{body}</code></pre>\n"
             )
         }
     }
@@ -250,8 +255,9 @@ mod tests {
     fn fenced_code_is_classed_and_escaped() {
         let r = render_str("```rust\nfn main() { let x = 1 < 2; }\n```\n");
         assert!(
-            r.html
-                .starts_with(r#"<pre class="code" data-lang="rust"><code class="language-rust">"#),
+            r.html.starts_with(
+                r#"<pre class="code" data-lang="rust" tabindex="0" role="region" aria-label="Code: rust"><code class="language-rust">"#
+            ),
             "{}",
             r.html
         );
@@ -269,8 +275,9 @@ mod tests {
             r.html
         );
         assert!(
-            r.html
-                .contains("<pre class=\"code\"><code>$x$ *y*\n</code></pre>"),
+            r.html.contains(
+                r#"<pre class="code" tabindex="0" role="region" aria-label="Code"><code>$x$ *y*"#
+            ),
             "{}",
             r.html
         );
