@@ -374,9 +374,11 @@ fn fingerprint(
     assets: &render::Assets,
 ) -> [u8; 32] {
     // The built-in templates too: a sitegen built from changed sources keeps its version number.
+    // So does the markup of code blocks, which the highlight cache's namespace names.
     let text = format!(
-        "{} {:?} {config:?} {templates:?} {:?} {:?}",
+        "{} {} {:?} {config:?} {templates:?} {:?} {:?}",
         env!("CARGO_PKG_VERSION"),
+        markdown::highlight::CACHE_NAMESPACE,
         render::BUILTIN_TEMPLATES,
         assets.math_css,
         assets.math_css_integrity

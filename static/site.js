@@ -1,4 +1,4 @@
-// sitegen's script: the search box and the copy buttons.
+// sitegen's script: the search box, the copy buttons, and keyboard access to what scrolls.
 //
 // The search box is hidden in the HTML and shown here, so readers without JavaScript never see a
 // box that cannot work. Nothing is downloaded until the reader focuses the box or types: then
@@ -30,6 +30,32 @@
         setTimeout(function () { button.textContent = label; }, 2000);
       });
     });
+  });
+
+  // Summaries' paragraphs, lists, tables and display math scroll sideways when wide math does
+  // not fit (style.css). The ones that do scroll get into the tab order, so that keyboards can
+  // scroll them too, and leave it when a wider window fits them; the others stay out of it.
+  var SCROLLERS = ".summary p, .summary ul, .summary ol, .summary table, .summary td, "
+    + ".summary th, .katex-display, .math-display";
+  function focusScrollers() {
+    Array.prototype.forEach.call(document.querySelectorAll(SCROLLERS), function (node) {
+      var scrolls = node.scrollWidth > node.clientWidth + 1;
+      if (scrolls && !node.hasAttribute("tabindex")) {
+        node.setAttribute("tabindex", "0");
+        node.setAttribute("data-scrolls", "");
+      } else if (!scrolls && node.hasAttribute("data-scrolls")) {
+        node.removeAttribute("tabindex");
+        node.removeAttribute("data-scrolls");
+      }
+    });
+  }
+  focusScrollers();
+  var resized = null;
+  // Fonts (KaTeX's) change widths once loaded; a resize changes what fits.
+  window.addEventListener("load", focusScrollers);
+  window.addEventListener("resize", function () {
+    clearTimeout(resized);
+    resized = setTimeout(focusScrollers, 200);
   });
 
   var root = document.getElementById("site-search");

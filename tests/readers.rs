@@ -206,6 +206,63 @@ fn favicon_on_every_page_and_highlight_css_only_with_code() {
 }
 
 #[test]
+fn what_scrolls_sideways_can_be_scrolled_with_the_keyboard() {
+    let (_tmp, out) = built();
+    let doc = page(&out, "papers/generative-moment-matching-networks");
+    // Code blocks scroll when wide: each is focusable, and a region named by its language.
+    let code = select(&doc, "pre.code");
+    assert_eq!(code.len(), 1);
+    let pre = code[0].value();
+    assert_eq!(pre.attr("tabindex"), Some("0"));
+    assert_eq!(pre.attr("role"), Some("region"));
+    assert_eq!(pre.attr("aria-label"), Some("Code: python"));
+    // The BibTeX entry wraps instead: nothing of it is hidden, there is nothing to scroll.
+    let style = std::fs::read_to_string(out.join("style.css")).unwrap();
+    let rule = |selector: &str| {
+        let at = style.find(&format!("\n{selector} {{")).unwrap();
+        style[at..].split_once('}').unwrap().0.to_owned()
+    };
+    let bibtex = rule(".bibtex pre");
+    assert!(bibtex.contains("white-space: pre-wrap"), "{bibtex}");
+    assert!(
+        !bibtex.contains("overflow-x") && !bibtex.contains("overflow:"),
+        "{bibtex}"
+    );
+    // Whatever else the stylesheet lets scroll sideways, the script every page loads makes
+    // focusable when it does scroll: its list names every such selector.
+    assert_eq!(attrs(&doc, "script[src]", "src"), ["/reading-list/site.js"]);
+    let script = std::fs::read_to_string(out.join("site.js")).unwrap();
+    let scrollers = script.split_once("var SCROLLERS = ").unwrap().1;
+    let scrollers = scrollers.split_once(';').unwrap().0;
+    let mut checked = 0;
+    for block in style.split('}') {
+        let Some((selectors, body)) = block.split_once('{') else {
+            continue;
+        };
+        if !body.contains("overflow-x: auto") {
+            continue;
+        }
+        for selector in selectors.rsplit(['\n', '/']).next().unwrap().split(',') {
+            let selector = selector.trim();
+            if selector == "pre.code" {
+                continue;
+            }
+            // `.math-error.math-display` is one of `.math-display`.
+            let known = |s: &str| {
+                scrollers.contains(&format!("{s},")) || scrollers.contains(&format!("{s}\""))
+            };
+            let last_class = selector.rfind('.').map_or(selector, |i| &selector[i..]);
+            assert!(
+                known(selector) || known(last_class),
+                "{selector} not in {scrollers}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{checked}");
+}
+
+#[test]
 fn search_index_is_built_with_the_site_and_reused_when_nothing_changed() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
