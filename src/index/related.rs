@@ -36,8 +36,8 @@ impl Library {
     }
 
     /// `related()`, taken from `store` when the library's keywords, authors and citations are
-    /// those of a build before (scoring is most of a warm 10,000-paper build's index work, and
-    /// most edits change none of them); else worked out and kept there.
+    /// those of a build before (scoring took ≈100 ms of a warm 10,000-paper build, and most
+    /// edits change none of them); else worked out and kept there.
     pub fn related_cached(&self, store: &Store) -> &[Vec<(usize, f64)>] {
         self.related.get_or_init(|| {
             let key = self.relations_key();
@@ -50,11 +50,19 @@ impl Library {
         })
     }
 
-    /// A hash of everything scores are made of: each paper's keywords, authors, citations (in
-    /// and out, in the list or not), by index.
+    /// A hash of everything scores are made of: the weights, and each paper's keywords,
+    /// authors, citations (in and out, in the list or not), by index.
     fn relations_key(&self) -> Key {
         let mut h = blake3::Hasher::new();
         h.update(b"related papers v1\0");
+        for weight in [
+            THRESHOLD,
+            AUTHOR_WEIGHT,
+            CITATION_WEIGHT,
+            MAX_RELATED as f64,
+        ] {
+            h.update(&weight.to_le_bytes());
+        }
         let mut list = |items: &mut dyn ExactSizeIterator<Item = usize>| {
             h.update(&(items.len() as u64).to_le_bytes());
             for i in items {
