@@ -255,7 +255,7 @@ pub(crate) fn index(records: &[Record]) -> Result<Vec<OutputFile>, Error> {
         })
     };
     let files = std::thread::scope(|s| s.spawn(run).join())
-        .map_err(|_| Error::Search("the search indexer stopped".to_owned()))?
+        .map_err(|_| stopped())?
         .map_err(|e| Error::Search(format!("{e:#}")))?;
     let mut out: Vec<OutputFile> = files
         .into_iter()
@@ -269,6 +269,11 @@ pub(crate) fn index(records: &[Record]) -> Result<Vec<OutputFile>, Error> {
         .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// The error of an indexing thread that panicked.
+pub(crate) fn stopped() -> Error {
+    Error::Search("the search indexer stopped".to_owned())
 }
 
 /// Pagefind also ships UIs the site does not use (its default UI: the site's script has its

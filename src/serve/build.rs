@@ -83,7 +83,7 @@ impl Builder {
         };
         let sink = ServeSink::new(self.previous.as_ref());
         let store = Some(Arc::clone(&self.store));
-        let rendered = crate::render_pages(&self.opts, &sink, store, Some(&self.papers));
+        let rendered = crate::render_pages(&self.opts, &sink, store, Some(&self.papers), false);
         let (mut files, kept) = sink.into_files();
         let rendered = match rendered {
             Ok(r) => r,
