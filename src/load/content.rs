@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::files::{Links, Site};
-use super::reread::Reread;
+use super::reread::{Reread, Stamp};
 use crate::diag::{Diagnostic, Severity};
 use crate::load::fields::check_fields;
 pub use crate::load::fields::{Date, SummaryBy};
@@ -104,8 +104,9 @@ pub fn load(root: &Path, drafts: bool) -> std::io::Result<(SiteSources, Vec<Diag
     load_again(root, drafts, None)
 }
 
-/// `load`, reusing the papers `reread` holds for files whose text is unchanged (and keeping the
-/// ones it parses there).
+/// `load`, reusing the papers `reread` holds for files whose size and modification time are
+/// unchanged (not read again) or whose text is unchanged (not parsed again), and keeping the
+/// ones it parses there.
 pub fn load_again(
     root: &Path,
     drafts: bool,
@@ -134,16 +135,21 @@ pub fn load_again(
         .par_iter()
         .map(|file| {
             let mut found = Vec::new();
+            // Taken before reading: a save during the read leaves a stamp that differs next time.
+            let stamp = reread.and_then(|_| Stamp::of(file));
+            if let Some(paper) = reread.and_then(|r| r.unchanged(file, stamp)) {
+                return Ok((found, Some(paper)));
+            }
             let Some(text) = site.read_text(file, &mut found)? else {
                 return Ok((found, None));
             };
-            if let Some(paper) = reread.and_then(|r| r.get(file, &text)) {
+            if let Some(paper) = reread.and_then(|r| r.get(file, &text, stamp)) {
                 return Ok((found, Some(paper)));
             }
             match parse_paper(&site.rel(file), text) {
                 Ok(paper) => {
                     if let Some(r) = reread {
-                        r.put(file, &paper);
+                        r.put(file, stamp, &paper);
                     }
                     Ok((found, Some(paper)))
                 }

@@ -84,9 +84,9 @@ impl<'a> Site<'a> {
             }
             // A file reached twice (through a link to it) is one file.
             let real = if links == Links::InsideSite {
-                std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().into())
+                identity(&entry)
             } else {
-                entry.path().to_path_buf()
+                Identity::Path(entry.path().to_path_buf())
             };
             if seen.insert(real) {
                 files.push(entry.into_path());
@@ -146,6 +146,24 @@ impl<'a> Site<'a> {
             )),
         }
     }
+}
+
+/// What makes two walked paths one file.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Identity {
+    /// Device and inode: one `stat`, where resolving the path costs a system call per folder.
+    #[cfg(unix)]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn identity(entry: &walkdir::DirEntry) -> Identity {
+    #[cfg(unix)]
+    if let Ok(meta) = entry.metadata() {
+        use std::os::unix::fs::MetadataExt;
+        return Identity::Inode(meta.dev(), meta.ino());
+    }
+    Identity::Path(std::fs::canonicalize(entry.path()).unwrap_or_else(|_| entry.path().into()))
 }
 
 /// `bytes` as text, or an error at the first byte that is not UTF-8 (its line and column too).

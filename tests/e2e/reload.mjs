@@ -6,7 +6,7 @@
 // ("Speed"). Needs `npm install` in tests/e2e (playwright-core).
 //
 //   node reload.mjs SITE_DIR [--runs 7] [--paper content/papers/x.md] [--pause 2000]
-//                            [--sitegen target/release/sitegen]
+//                            [--sitegen target/release/sitegen] [--timings]
 //
 // --pause is the writer's think time between saves, which lets the search index (rebuilt in the
 // background after each reload) finish, as it would between real edits.
@@ -50,7 +50,10 @@ function firstPaper(dir) {
 
 // The server, and its log lines as they come.
 const log = [];
-const server = spawn(sitegen, ["serve", "--root", root, "--port", "0"], {
+// --timings: the server logs each rebuild's stages too.
+const serveArgs = ["serve", "--root", root, "--port", "0"];
+if (args.includes("--timings")) serveArgs.push("--timings");
+const server = spawn(sitegen, serveArgs, {
   stdio: ["ignore", "pipe", "pipe"],
 });
 const url = await new Promise((resolve, reject) => {
