@@ -365,7 +365,7 @@ fn render_library(
 /// Analyses every summary (or takes its analysis from `store`), then indexes the papers with the
 /// citations found there; the analyses come back in library order. Laps `analyse` and `index`.
 fn analyse_and_index(
-    papers: Vec<content::SourcePaper>,
+    papers: Vec<Arc<content::SourcePaper>>,
     brackets: bool,
     store: &cache::Store,
     timings: &mut Timings,
@@ -430,7 +430,7 @@ fn put_site_files(
         sink.put(render::library_bib(lib))?;
     }
     sink.put(generated("style.css", include_str!("../static/style.css")))?;
-    sink.put(generated("highlight.css", &markdown::Highlighter::css()))?;
+    sink.put(generated("highlight.css", markdown::Highlighter::css()))?;
     sink.put(generated(
         &render::Route::Favicon.file(),
         include_str!("../static/favicon.svg"),

@@ -154,7 +154,7 @@ impl SiteIndex {
             .into_iter()
             .map(|p| {
                 let title = crate::index::slugify(&p.front().title);
-                (title, (p.source.path, p.key))
+                (title, (p.source.path.clone(), p.key))
             })
             .collect();
         Ok(SiteIndex { files })

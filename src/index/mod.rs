@@ -4,6 +4,7 @@
 //! over plain data: it must not touch the disk or produce HTML.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -25,7 +26,7 @@ use taxonomy::{group_authors, group_terms, term_identity};
 /// A paper as the rest of the pipeline sees it.
 #[derive(Debug, Clone)]
 pub struct Paper {
-    pub source: SourcePaper,
+    pub source: Arc<SourcePaper>,
     pub key: String,
     pub slug: String,
     pub names: Vec<Name>,
@@ -69,7 +70,8 @@ pub struct Library {
 impl Library {
     /// Indexes `sources`, scanning each summary for citations; problems (duplicate keys or
     /// slugs) come back as diagnostics and the offending paper is left out.
-    pub fn build(sources: Vec<SourcePaper>) -> (Library, Vec<Diagnostic>) {
+    pub fn build<P: Into<Arc<SourcePaper>>>(sources: Vec<P>) -> (Library, Vec<Diagnostic>) {
+        let sources = sources.into_iter().map(Into::into).collect();
         Library::build_scanned(sources, &|p: &SourcePaper| {
             p.summaries()
                 .flat_map(|(offset, text)| crate::markdown::cite::scan(text, offset))
@@ -80,7 +82,7 @@ impl Library {
     /// `build`, with each paper's citations (file offsets) given by `citations`: a build takes
     /// them from the summaries' cached analyses rather than parsing every summary again.
     pub fn build_scanned(
-        mut sources: Vec<SourcePaper>,
+        mut sources: Vec<Arc<SourcePaper>>,
         citations: &(dyn Fn(&SourcePaper) -> Vec<Citation> + Sync),
     ) -> (Library, Vec<Diagnostic>) {
         let mut diags = Vec::new();
@@ -212,7 +214,7 @@ fn file_slug(source: &SourcePaper) -> String {
 }
 
 struct Pending {
-    source: SourcePaper,
+    source: Arc<SourcePaper>,
     key: String,
     slug: String,
     names: Vec<Name>,
@@ -238,7 +240,10 @@ fn field_error(p: &Pending, field: &str, message: String) -> Diagnostic {
 
 /// Keys (explicit or derived, derived clashes suffixed `a`, `b`) and slugs; explicit duplicates
 /// are errors. Returns the kept papers sorted by slug.
-fn assign_keys_and_slugs(sources: Vec<SourcePaper>, diags: &mut Vec<Diagnostic>) -> Vec<Pending> {
+fn assign_keys_and_slugs(
+    sources: Vec<Arc<SourcePaper>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Pending> {
     // Parsing 47,000 author names of a 10,000-paper list: in parallel, kept in order.
     let parsed: Vec<(Pending, Option<Diagnostic>)> = sources
         .into_par_iter()

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -91,7 +92,8 @@ impl SourcePaper {
 /// Everything the site root holds, read once.
 #[derive(Debug, Default)]
 pub struct SiteSources {
-    pub papers: Vec<SourcePaper>,
+    /// Shared: the dev server keeps each parsed paper between builds without copying it.
+    pub papers: Vec<Arc<SourcePaper>>,
     /// Template name (path under `templates/`, `/`-separated) → text.
     pub templates: BTreeMap<String, String>,
     /// Site path (under `static/`, `/`-separated) → file on disk.
@@ -131,7 +133,7 @@ pub fn load_again(
         .filter(|f| f.extension().is_some_and(|e| e == "md"))
         .collect();
     // Reading and front matter are per file: in parallel, kept in path order.
-    let parsed: Vec<(Vec<Diagnostic>, Option<SourcePaper>)> = files
+    let parsed: Vec<(Vec<Diagnostic>, Option<Arc<SourcePaper>>)> = files
         .par_iter()
         .map(|file| {
             let mut found = Vec::new();
@@ -148,6 +150,7 @@ pub fn load_again(
             }
             match parse_paper(&site.rel(file), text) {
                 Ok(paper) => {
+                    let paper = Arc::new(paper);
                     if let Some(r) = reread {
                         r.put(file, stamp, &paper);
                     }

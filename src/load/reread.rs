@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use super::content::SourcePaper;
@@ -13,7 +13,10 @@ use super::content::SourcePaper;
 /// The papers a long-running process (the dev server) read before, by path, with the text they
 /// were parsed from and the file's stamp when it was read (None: too recent to trust).
 #[derive(Debug, Default)]
-pub struct Reread(Mutex<HashMap<PathBuf, (Option<Stamp>, SourcePaper)>>);
+pub struct Reread(Mutex<HashMap<PathBuf, Held>>);
+
+/// A file's stamp when it was read, and the paper parsed from it.
+type Held = (Option<Stamp>, Arc<SourcePaper>);
 
 /// What a file's metadata says of its contents without opening it. Opening every file is what
 /// a rebuild of a large list spent most of its load stage on, and each open also woke the
@@ -45,25 +48,30 @@ impl Stamp {
 
 impl Reread {
     /// The paper read from `path` when it had this stamp, if the file has not changed since.
-    pub(super) fn unchanged(&self, path: &Path, stamp: Option<Stamp>) -> Option<SourcePaper> {
+    pub(super) fn unchanged(&self, path: &Path, stamp: Option<Stamp>) -> Option<Arc<SourcePaper>> {
         let stamp = stamp?;
         let papers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let (seen, paper) = papers.get(path)?;
-        (*seen == Some(stamp)).then(|| paper.clone())
+        (*seen == Some(stamp)).then(|| Arc::clone(paper))
     }
 
     /// The paper parsed from exactly `text` at `path` before, if any; the file now has `stamp`.
-    pub(super) fn get(&self, path: &Path, text: &str, stamp: Option<Stamp>) -> Option<SourcePaper> {
+    pub(super) fn get(
+        &self,
+        path: &Path,
+        text: &str,
+        stamp: Option<Stamp>,
+    ) -> Option<Arc<SourcePaper>> {
         let mut papers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let (seen, paper) = papers.get_mut(path).filter(|(_, p)| p.text == text)?;
         *seen = stamp;
-        Some(paper.clone())
+        Some(Arc::clone(paper))
     }
 
     /// Keeps `paper`, read from `path` when it had `stamp`.
-    pub(super) fn put(&self, path: &Path, stamp: Option<Stamp>, paper: &SourcePaper) {
+    pub(super) fn put(&self, path: &Path, stamp: Option<Stamp>, paper: &Arc<SourcePaper>) {
         let mut papers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        papers.insert(path.to_path_buf(), (stamp, paper.clone()));
+        papers.insert(path.to_path_buf(), (stamp, Arc::clone(paper)));
     }
 
     /// Forgets the papers of files that are gone.
