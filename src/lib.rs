@@ -158,6 +158,15 @@ impl BuildReport {
     }
 }
 
+/// What a long-running process (the dev server) keeps from one build for the next.
+#[derive(Default)]
+pub struct Earlier {
+    /// The papers as last parsed: a rebuild reads and parses only the files that changed.
+    pub papers: load::reread::Reread,
+    /// The last index: a rebuild after edits to summaries' text only starts from it.
+    pub library: Option<Arc<index::Library>>,
+}
+
 /// A rendered site held in memory, before it is written.
 pub struct Rendered {
     pub output: output::SiteOutput,
@@ -213,12 +222,12 @@ pub fn render_into(opts: &BuildOptions, sink: &dyn render::Sink) -> Result<Rende
 /// Load, index and render the site at `root` into `sink`. The search index comes along when
 /// `with_search` is set; `serve` leaves it out and indexes after the browser has reloaded.
 /// `store` is the derived-work cache to use; None opens the one on disk beside the output
-/// folder. `reread` holds papers parsed by an earlier build of the same process.
+/// folder. `earlier` is what earlier builds of the same process left.
 pub fn render_pages(
     opts: &BuildOptions,
     sink: &dyn render::Sink,
     store: Option<Arc<cache::Store>>,
-    reread: Option<&load::reread::Reread>,
+    earlier: Option<&Earlier>,
     with_search: bool,
 ) -> Result<Rendered, Error> {
     let config = match load_config(&opts.root, opts.base_url.as_deref()) {
@@ -232,12 +241,14 @@ pub fn render_pages(
     }
     let mut timings = Timings::default();
     let mut clock = Instant::now();
+    let reread = earlier.map(|e| &e.papers);
     let (sources, mut diagnostics) = content::load_again(&opts.root, opts.drafts, reread)
         .map_err(|e| Error::io(&opts.root, e))?;
     timings.lap("load", &mut clock);
     let store = store.unwrap_or_else(|| Arc::new(cache::Store::open_derived(&opts.out_dir())));
     let (lib, analyses) = analyse_and_index(
         sources.papers,
+        earlier.and_then(|e| e.library.as_deref()),
         config.math_brackets,
         &store,
         &mut timings,
@@ -363,9 +374,11 @@ fn render_library(
 }
 
 /// Analyses every summary (or takes its analysis from `store`), then indexes the papers with the
-/// citations found there; the analyses come back in library order. Laps `analyse` and `index`.
+/// citations found there (starting from `earlier`, the last index, when only summaries' text
+/// changed); the analyses come back in library order. Laps `analyse` and `index`.
 fn analyse_and_index(
     papers: Vec<Arc<content::SourcePaper>>,
+    earlier: Option<&index::Library>,
     brackets: bool,
     store: &cache::Store,
     timings: &mut Timings,
@@ -385,7 +398,7 @@ fn analyse_and_index(
         })
         .collect();
     timings.lap("analyse", clock);
-    let (lib, mut index_diags) = index::Library::build_scanned(papers, &|p| {
+    let (lib, mut index_diags) = index::Library::update(earlier, papers, &|p| {
         let summaries = p.summaries().zip(&by_path[&p.path]);
         summaries
             .flat_map(|((offset, _), a)| a.citations.iter().map(move |c| c.shifted(offset)))

@@ -142,47 +142,23 @@ impl Library {
             let mut cites = BTreeSet::new();
             let mut external = BTreeSet::new();
             let mut missing = BTreeSet::new();
-            let paper = &self.papers[i];
-            for c in &paper.citations {
-                for (key, &at) in c.keys.iter().zip(&c.key_offsets) {
-                    let message = match self.resolve(key) {
-                        Resolution::Paper(j) => {
-                            if j != i {
-                                cites.insert(j);
-                                cited_by[j].insert(i);
-                            }
-                            continue;
+            for key in self.papers[i].citations.iter().flat_map(|c| &c.keys) {
+                match self.resolve(key) {
+                    Resolution::Paper(j) => {
+                        if j != i {
+                            cites.insert(j);
+                            cited_by[j].insert(i);
                         }
-                        Resolution::Ambiguous(candidates) => {
-                            if key.contains('/') {
-                                external.insert(key.clone());
-                            } else {
-                                missing.insert(key.clone());
-                            }
-                            format!(
-                                "ambiguous citation `{key}`: it matches {}; cite one of their keys",
-                                self.describe(&candidates)
-                            )
-                        }
-                        Resolution::External(_) => {
-                            external.insert(key.clone());
-                            format!(
-                                "unresolved citation `{key}`: not in the reading list, linked to DBLP"
-                            )
-                        }
-                        Resolution::Missing => {
-                            missing.insert(key.clone());
-                            format!(
-                                "unresolved citation `{key}`: no paper in the reading list has this key or alias"
-                            )
-                        }
-                    };
-                    diags.push(Diagnostic::warning(
-                        &paper.source.path,
-                        &paper.source.text,
-                        at,
-                        message,
-                    ));
+                    }
+                    Resolution::Ambiguous(_) if !key.contains('/') => {
+                        missing.insert(key.clone());
+                    }
+                    Resolution::Ambiguous(_) | Resolution::External(_) => {
+                        external.insert(key.clone());
+                    }
+                    Resolution::Missing => {
+                        missing.insert(key.clone());
+                    }
                 }
             }
             let paper = &mut self.papers[i];
@@ -193,6 +169,38 @@ impl Library {
         for (paper, by) in self.papers.iter_mut().zip(cited_by) {
             paper.cited_by = by.into_iter().collect();
         }
+        diags.extend(self.citation_warnings());
+    }
+
+    /// A warning at each cited key that does not reach a paper of the list, paper by paper.
+    pub(super) fn citation_warnings(&self) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        for paper in &self.papers {
+            for c in &paper.citations {
+                for (key, &at) in c.keys.iter().zip(&c.key_offsets) {
+                    let message = match self.resolve(key) {
+                        Resolution::Paper(_) => continue,
+                        Resolution::Ambiguous(candidates) => format!(
+                            "ambiguous citation `{key}`: it matches {}; cite one of their keys",
+                            self.describe(&candidates)
+                        ),
+                        Resolution::External(_) => format!(
+                            "unresolved citation `{key}`: not in the reading list, linked to DBLP"
+                        ),
+                        Resolution::Missing => format!(
+                            "unresolved citation `{key}`: no paper in the reading list has this key or alias"
+                        ),
+                    };
+                    diags.push(Diagnostic::warning(
+                        &paper.source.path,
+                        &paper.source.text,
+                        at,
+                        message,
+                    ));
+                }
+            }
+        }
+        diags
     }
 }
 

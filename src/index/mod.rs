@@ -16,6 +16,7 @@ pub mod citations;
 pub mod names;
 pub mod related;
 pub mod taxonomy;
+mod update;
 
 pub use citations::{Resolution, dblp_url};
 use names::fold;
@@ -65,6 +66,10 @@ pub struct Library {
     suffixes: BTreeMap<String, Vec<usize>>,
     /// `related()`, once worked out.
     related: std::sync::OnceLock<Vec<Vec<(usize, f64)>>>,
+    /// The problems found in front matter (keys, slugs, aliases), for `update` to repeat.
+    notes: Vec<Diagnostic>,
+    /// How many papers it was given (more than `papers` when some were left out).
+    inputs: usize,
 }
 
 impl Library {
@@ -86,6 +91,7 @@ impl Library {
         citations: &(dyn Fn(&SourcePaper) -> Vec<Citation> + Sync),
     ) -> (Library, Vec<Diagnostic>) {
         let mut diags = Vec::new();
+        let inputs = sources.len();
         sources.sort_by(|a, b| a.path.cmp(&b.path));
         let papers = assign_keys_and_slugs(sources, &mut diags);
         let mut lib = Library::default();
@@ -139,6 +145,8 @@ impl Library {
         lib.venues = venues;
         lib.link_papers();
         lib.index_aliases(&mut diags);
+        lib.notes = diags.clone();
+        lib.inputs = inputs;
         lib.link_citations(citations, &mut diags);
         (lib, diags)
     }

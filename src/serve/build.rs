@@ -16,8 +16,7 @@ use super::sink::{Previous, ServeSink, SiteFiles, changed_paths, same};
 use crate::cache::Store;
 use crate::diag::Diagnostic;
 use crate::index::Library;
-use crate::load::reread::Reread;
-use crate::{BuildOptions, Error};
+use crate::{BuildOptions, Earlier, Error};
 
 /// The result of one build, ready to be swapped in.
 pub(super) enum Outcome {
@@ -47,8 +46,9 @@ pub(super) struct Builder {
     opts: BuildOptions,
     /// The derived-work cache, read from disk once; `background` saves it.
     pub(super) store: Arc<Store>,
-    /// The papers as last parsed: a save parses only the files whose text changed.
-    papers: Reread,
+    /// The papers as last parsed and the last index: a save reads and parses only the files
+    /// that changed, and an edit of summaries' text keeps the index.
+    earlier: Earlier,
     /// Print each build's stage times.
     timings: bool,
     /// The last good build, when the build after it was good too (after a failure everything is
@@ -62,7 +62,7 @@ impl Builder {
         Builder {
             opts,
             store,
-            papers: Reread::default(),
+            earlier: Earlier::default(),
             timings,
             previous: None,
         }
@@ -83,12 +83,15 @@ impl Builder {
         };
         let sink = ServeSink::new(self.previous.as_ref());
         let store = Some(Arc::clone(&self.store));
-        let rendered = crate::render_pages(&self.opts, &sink, store, Some(&self.papers), false);
+        let rendered = crate::render_pages(&self.opts, &sink, store, Some(&self.earlier), false);
         let (mut files, kept) = sink.into_files();
-        let rendered = match rendered {
+        let mut rendered = match rendered {
             Ok(r) => r,
             Err(e) => return failed(Vec::new(), Some(e)),
         };
+        // Kept even when the build fails: it is the index of what was read, whatever came after.
+        let library = Arc::new(std::mem::take(&mut rendered.library));
+        self.earlier.library = Some(Arc::clone(&library));
         if self.timings {
             let stages: Vec<String> = (rendered.timings.0.iter())
                 .map(|(stage, time)| format!("{stage} {:.1} ms", time.as_secs_f64() * 1000.0))
@@ -118,7 +121,7 @@ impl Builder {
             rendered: rendered.pages.saturating_sub(kept),
             kept,
             elapsed: start.elapsed(),
-            library: Arc::new(rendered.library),
+            library,
             deps: rendered.deps,
         }
     }
