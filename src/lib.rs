@@ -165,7 +165,14 @@ pub struct Earlier {
     pub papers: load::reread::Reread,
     /// The last index: a rebuild after edits to summaries' text only starts from it.
     pub library: Option<Arc<index::Library>>,
+    /// The last build's analyses by file, with the paper and the `math_brackets` setting they
+    /// were made from: taking 1,000 of them from the on-disk cache (decompressing, decoding)
+    /// was a tenth of a rebuild.
+    analysed: std::sync::Mutex<HashMap<PathBuf, Analysed>>,
 }
+
+/// A paper as parsed, whether `\(..\)` brackets were math, and its summaries' analyses.
+type Analysed = (Arc<content::SourcePaper>, bool, markdown::Analyses);
 
 /// A rendered site held in memory, before it is written.
 pub struct Rendered {
@@ -248,7 +255,7 @@ pub fn render_pages(
     let store = store.unwrap_or_else(|| Arc::new(cache::Store::open_derived(&opts.out_dir())));
     let (lib, analyses) = analyse_and_index(
         sources.papers,
-        earlier.and_then(|e| e.library.as_deref()),
+        earlier,
         config.math_brackets,
         &store,
         &mut timings,
@@ -327,7 +334,7 @@ struct Stages<'a> {
 fn render_library(
     root: &Path,
     lib: &index::Library,
-    analyses: &[Vec<markdown::Analysis>],
+    analyses: &[markdown::Analyses],
     st: Stages,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<(math::MathBuild, render::deps::DepMap, usize), Error> {
@@ -337,7 +344,7 @@ fn render_library(
     st.timings.lap("templates", st.clock);
     let exprs = analyses
         .iter()
-        .flatten()
+        .flat_map(|a| a.iter())
         .flat_map(|a| a.math.iter().cloned())
         .collect();
     // Every expression is rendered (or taken from the cache) here, in parallel, so the page
@@ -374,32 +381,56 @@ fn render_library(
 }
 
 /// Analyses every summary (or takes its analysis from `store`), then indexes the papers with the
-/// citations found there (starting from `earlier`, the last index, when only summaries' text
-/// changed); the analyses come back in library order. Laps `analyse` and `index`.
+/// citations found there; the analyses come back in library order. From `earlier`, papers
+/// unchanged since keep their analyses, and the index is kept when only summaries' text changed.
+/// Laps `analyse` and `index`.
 fn analyse_and_index(
     papers: Vec<Arc<content::SourcePaper>>,
-    earlier: Option<&index::Library>,
+    earlier: Option<&Earlier>,
     brackets: bool,
     store: &cache::Store,
     timings: &mut Timings,
     clock: &mut Instant,
     diagnostics: &mut Vec<Diagnostic>,
-) -> (index::Library, Vec<Vec<markdown::Analysis>>) {
+) -> (index::Library, Vec<markdown::Analyses>) {
+    let unlock = |m: &std::sync::Mutex<_>| {
+        std::mem::take(&mut *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    };
+    let before: HashMap<PathBuf, Analysed> =
+        earlier.map(|e| unlock(&e.analysed)).unwrap_or_default();
     // Each summary is analysed once: its citations serve the index, its math the math
     // pre-pass, its headings and excerpt the pages.
-    let mut by_path: HashMap<PathBuf, Vec<markdown::Analysis>> = papers
+    let mut by_path: HashMap<PathBuf, markdown::Analyses> = papers
         .par_iter()
         .map(|p| {
-            let analyses = p
-                .summaries()
-                .map(|(_, text)| markdown::analyze_cached(text, brackets, store))
-                .collect();
+            let kept = before
+                .get(&p.path)
+                .filter(|(source, b, _)| Arc::ptr_eq(source, p) && *b == brackets);
+            let analyses = match kept {
+                Some((_, _, analyses)) => Arc::clone(analyses),
+                None => Arc::new(
+                    p.summaries()
+                        .map(|(_, text)| markdown::analyze_cached(text, brackets, store))
+                        .collect(),
+                ),
+            };
             (p.path.clone(), analyses)
         })
         .collect();
+    if let Some(e) = earlier {
+        let now = papers.iter().map(|p| {
+            let analyses = Arc::clone(&by_path[&p.path]);
+            (p.path.clone(), (Arc::clone(p), brackets, analyses))
+        });
+        *e.analysed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = now.collect();
+    }
+    drop(before);
     timings.lap("analyse", clock);
-    let (lib, mut index_diags) = index::Library::update(earlier, papers, &|p| {
-        let summaries = p.summaries().zip(&by_path[&p.path]);
+    let library = earlier.and_then(|e| e.library.as_deref());
+    let (lib, mut index_diags) = index::Library::update(library, papers, &|p| {
+        let summaries = p.summaries().zip(by_path[&p.path].iter());
         summaries
             .flat_map(|((offset, _), a)| a.citations.iter().map(move |c| c.shifted(offset)))
             .collect()

@@ -212,14 +212,14 @@ fn render_paper(bytes: Vec<u8>, fixed: &Fixed) {
         brackets: config.math_brackets,
         base_path: config.base_path(),
     };
-    let analyses: Vec<Vec<_>> = lib
+    let analyses: Vec<sitegen::markdown::Analyses> = lib
         .papers
         .iter()
         .map(|paper| {
-            paper
-                .summaries()
-                .map(|(_, summary)| sitegen::markdown::analyze(summary, config.math_brackets))
-                .collect()
+            let each = paper.summaries();
+            (each.map(|(_, summary)| sitegen::markdown::analyze(summary, config.math_brackets)))
+                .collect::<Vec<_>>()
+                .into()
         })
         .collect();
     let assets = sitegen::render::Assets {

@@ -15,6 +15,10 @@ use crate::cache::Store;
 /// Length of the excerpt a paper page uses as its meta description.
 pub const EXCERPT_CHARS: usize = 160;
 
+/// The analyses of one paper's summaries, in file order: shared, so the dev server keeps them
+/// between builds without copying.
+pub type Analyses = std::sync::Arc<Vec<Analysis>>;
+
 /// What one parse of a summary tells the later stages.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Analysis {

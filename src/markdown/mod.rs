@@ -19,7 +19,7 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, html};
 use crate::diag::Diagnostic;
 pub use crate::load::config::RawHtml;
 pub use crate::math::MathRenderer;
-pub use analysis::{Analysis, analyze, analyze_cached};
+pub use analysis::{Analyses, Analysis, analyze, analyze_cached};
 pub use highlight::Highlighter;
 pub use links::site_link;
 pub use math::TexPassthrough;

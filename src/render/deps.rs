@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::route::Route;
 use crate::index::{Library, Paper};
-use crate::markdown::Analysis;
+use crate::markdown::Analyses;
 
 /// The pages that show every paper (or none in particular): rendered again whenever what other
 /// pages show of a paper changed anywhere.
@@ -76,7 +76,7 @@ pub struct DepMap {
 impl DepMap {
     /// The map of `lib`; `global` fingerprints what every page shares.
     /// `analyses`: each paper's summaries' analyses, in `lib.papers` order.
-    pub fn new(lib: &Library, analyses: &[Vec<Analysis>], global: &[u8; 32]) -> DepMap {
+    pub fn new(lib: &Library, analyses: &[Analyses], global: &[u8; 32]) -> DepMap {
         let related = lib.related();
         let in_feed: BTreeSet<usize> = lib
             .newest_first()

@@ -9,14 +9,14 @@ use std::sync::OnceLock;
 use super::context::{ItemValue, PaperItem};
 use super::templates::{PageRenderer, TemplateError};
 use crate::index::Library;
-use crate::markdown::{self, Analysis, MarkdownContext, SourceSpan};
+use crate::markdown::{self, Analyses, MarkdownContext, SourceSpan};
 
 pub(super) struct ListItems<'a> {
     /// Every paper's item without excerpt or markup: what links and the feed need.
     base: Vec<PaperItem>,
     lib: &'a Library,
     /// Where each paper's first sentence is (`analyses[i][0]`: its first summary's).
-    analyses: &'a [Vec<Analysis>],
+    analyses: &'a [Analyses],
     /// Renders excerpts (with citations resolved).
     md: &'a MarkdownContext<'a>,
     r: &'a PageRenderer<'a>,
@@ -27,7 +27,7 @@ impl<'a> ListItems<'a> {
     pub(super) fn new(
         base: Vec<PaperItem>,
         lib: &'a Library,
-        analyses: &'a [Vec<Analysis>],
+        analyses: &'a [Analyses],
         md: &'a MarkdownContext<'a>,
         r: &'a PageRenderer<'a>,
     ) -> Self {

@@ -23,7 +23,7 @@ use tera::Tera;
 use crate::diag::Diagnostic;
 use crate::index::Library;
 use crate::load::config::Config;
-use crate::markdown::{Analysis, MarkdownContext};
+use crate::markdown::{Analyses, MarkdownContext};
 use context::{Link, NavItem, PaperItem, SiteCtx, SitemapCtx, SitemapUrl, paper_item, term_links};
 use items::ListItems;
 use paper::PaperPages;
@@ -139,7 +139,7 @@ fn site_ctx(config: &Config, assets: &Assets) -> SiteCtx {
 /// Renders every page into `sink`. Diagnostics (math errors) are collected, not fatal here.
 pub fn render_site(
     lib: &Library,
-    analyses: &[Vec<Analysis>],
+    analyses: &[Analyses],
     config: &Config,
     tera: &Tera,
     md: &MarkdownContext<'_>,

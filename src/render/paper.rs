@@ -11,7 +11,7 @@ use crate::diag::Diagnostic;
 use crate::index::{Library, Paper, Resolution, dblp_url};
 use crate::load::config::Config;
 use crate::markdown::cite::{CiteTable, CiteTarget};
-use crate::markdown::{self, Analysis, MarkdownContext, SourceSpan};
+use crate::markdown::{self, Analyses, MarkdownContext, SourceSpan};
 
 /// A rendered paper page, its diagnostics, and its summaries' HTML when the feed needs them.
 pub(super) struct PaperPage {
@@ -24,7 +24,7 @@ pub(super) struct PaperPage {
 pub(super) struct PaperPages<'a> {
     pub(super) lib: &'a Library,
     /// Each paper's summaries' analyses, in `lib.papers` order.
-    pub(super) analyses: &'a [Vec<Analysis>],
+    pub(super) analyses: &'a [Analyses],
     pub(super) config: &'a Config,
     pub(super) items: &'a ListItems<'a>,
     pub(super) md: &'a MarkdownContext<'a>,
@@ -43,7 +43,7 @@ impl PaperPages<'_> {
         let several = paper.source.summaries.len() > 1;
         let analyses = &self.analyses[i];
         let mut summaries: Vec<SummaryView> = Vec::new();
-        for (n, ((offset, text), analysis)) in paper.summaries().zip(analyses).enumerate() {
+        for (n, ((offset, text), analysis)) in paper.summaries().zip(analyses.iter()).enumerate() {
             if text.trim().is_empty() {
                 // An empty section on the page helps no reader: say so and leave it out.
                 diagnostics.push(Diagnostic::warning(

@@ -72,7 +72,7 @@ const url = await new Promise((resolve, reject) => {
   server.stderr.setEncoding("utf8").on("data", (c) => log.push(...c.trimEnd().split("\n")));
   server.on("exit", (code) => reject(new Error(`sitegen serve exited (${code}):\n${log.join("\n")}`)));
 });
-const built = () => log.filter((l) => /^built |^build failed|^search index/.test(l));
+const built = () => log.filter((l) => /^built |^build failed|^search index|^stages: |^FULL|^LEN|^FRONT/.test(l));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
