@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::files::{Links, Site};
-use super::reread::{Reread, Stamp};
+use super::reread::{Held, Reread, Stamp};
 use crate::diag::{Diagnostic, Severity};
 use crate::load::fields::check_fields;
 pub use crate::load::fields::{Date, SummaryBy};
@@ -132,30 +132,26 @@ pub fn load_again(
         .into_iter()
         .filter(|f| f.extension().is_some_and(|e| e == "md"))
         .collect();
-    // Reading and front matter are per file: in parallel, kept in path order.
-    let parsed: Vec<(Vec<Diagnostic>, Option<Arc<SourcePaper>>)> = files
+    // Reading and front matter are per file: in parallel, kept in path order. What earlier
+    // builds parsed is taken out whole, so the parallel reads share no lock.
+    let before = reread.map(Reread::take).unwrap_or_default();
+    let parsed: Vec<(Vec<Diagnostic>, Option<Held>)> = files
         .par_iter()
         .map(|file| {
             let mut found = Vec::new();
             // Taken before reading: a save during the read leaves a stamp that differs next time.
             let stamp = reread.and_then(|_| Stamp::of(file));
-            if let Some(paper) = reread.and_then(|r| r.unchanged(file, stamp)) {
-                return Ok((found, Some(paper)));
+            if let Some(paper) = before.unchanged(file, stamp) {
+                return Ok((found, Some((stamp, paper))));
             }
             let Some(text) = site.read_text(file, &mut found)? else {
                 return Ok((found, None));
             };
-            if let Some(paper) = reread.and_then(|r| r.get(file, &text, stamp)) {
-                return Ok((found, Some(paper)));
+            if let Some(paper) = before.same_text(file, &text) {
+                return Ok((found, Some((stamp, paper))));
             }
             match parse_paper(&site.rel(file), text) {
-                Ok(paper) => {
-                    let paper = Arc::new(paper);
-                    if let Some(r) = reread {
-                        r.put(file, stamp, &paper);
-                    }
-                    Ok((found, Some(paper)))
-                }
+                Ok(paper) => Ok((found, Some((stamp, Arc::new(paper))))),
                 Err(mut ds) => {
                     found.append(&mut ds);
                     Ok((found, None))
@@ -163,12 +159,14 @@ pub fn load_again(
             }
         })
         .collect::<std::io::Result<_>>()?;
+    drop(before);
     if let Some(r) = reread {
-        r.keep_only(&files);
+        let held = files.iter().zip(&parsed);
+        r.keep(held.filter_map(|(file, (_, held))| Some((file.clone(), held.clone()?))));
     }
     for (mut found, paper) in parsed {
         diags.append(&mut found);
-        match paper {
+        match paper.map(|(_, paper)| paper) {
             Some(paper) if paper.front.draft && !drafts => {}
             Some(paper) => sources.papers.push(paper),
             None => {}

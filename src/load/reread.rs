@@ -3,7 +3,7 @@
 //! rule for trusting a file's size and modification time; `content::load_again` does the
 //! reading and asks here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -16,7 +16,7 @@ use super::content::SourcePaper;
 pub struct Reread(Mutex<HashMap<PathBuf, Held>>);
 
 /// A file's stamp when it was read, and the paper parsed from it.
-type Held = (Option<Stamp>, Arc<SourcePaper>);
+pub(super) type Held = (Option<Stamp>, Arc<SourcePaper>);
 
 /// What a file's metadata says of its contents without opening it. Opening every file is what
 /// a rebuild of a large list spent most of its load stage on, and each open also woke the
@@ -47,38 +47,34 @@ impl Stamp {
 }
 
 impl Reread {
+    /// Everything it holds, for one load to look up without a lock; `keep` puts back what that
+    /// load read.
+    pub(super) fn take(&self) -> Before {
+        let mut papers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Before(std::mem::take(&mut *papers))
+    }
+
+    /// Holds these papers, and forgets the rest (files that are gone or no longer parse).
+    pub(super) fn keep(&self, papers: impl Iterator<Item = (PathBuf, Held)>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = papers.collect();
+    }
+}
+
+/// The papers earlier loads parsed, as one load sees them.
+#[derive(Default)]
+pub(super) struct Before(HashMap<PathBuf, Held>);
+
+impl Before {
     /// The paper read from `path` when it had this stamp, if the file has not changed since.
     pub(super) fn unchanged(&self, path: &Path, stamp: Option<Stamp>) -> Option<Arc<SourcePaper>> {
-        let stamp = stamp?;
-        let papers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let (seen, paper) = papers.get(path)?;
-        (*seen == Some(stamp)).then(|| Arc::clone(paper))
+        let (seen, paper) = self.0.get(path)?;
+        (stamp.is_some() && *seen == stamp).then(|| Arc::clone(paper))
     }
 
-    /// The paper parsed from exactly `text` at `path` before, if any; the file now has `stamp`.
-    pub(super) fn get(
-        &self,
-        path: &Path,
-        text: &str,
-        stamp: Option<Stamp>,
-    ) -> Option<Arc<SourcePaper>> {
-        let mut papers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let (seen, paper) = papers.get_mut(path).filter(|(_, p)| p.text == text)?;
-        *seen = stamp;
+    /// The paper parsed from exactly `text` at `path` before, if any.
+    pub(super) fn same_text(&self, path: &Path, text: &str) -> Option<Arc<SourcePaper>> {
+        let (_, paper) = self.0.get(path).filter(|(_, p)| p.text == text)?;
         Some(Arc::clone(paper))
-    }
-
-    /// Keeps `paper`, read from `path` when it had `stamp`.
-    pub(super) fn put(&self, path: &Path, stamp: Option<Stamp>, paper: &Arc<SourcePaper>) {
-        let mut papers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        papers.insert(path.to_path_buf(), (stamp, Arc::clone(paper)));
-    }
-
-    /// Forgets the papers of files that are gone.
-    pub(super) fn keep_only(&self, files: &[PathBuf]) {
-        let present: HashSet<&PathBuf> = files.iter().collect();
-        let mut papers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        papers.retain(|path, _| present.contains(path));
     }
 }
 

@@ -59,10 +59,21 @@ pub(super) fn start(
                 if let (Some(library), false) = (job, stopping) {
                     index(&shared, &library, &out_dir);
                 }
+                return_freed_memory();
             }
         })
         .map_err(|e| Error::io("sitegen-index", e))?;
     Ok((tx, thread))
+}
+
+/// Hands the memory builds and indexing freed back to the system now, while the server is idle.
+/// mimalloc does it lazily, 10 ms after a free, in whichever allocation comes next: after a
+/// pause between saves that was the next build's, which stalled 25–35 ms (1,000 papers) on
+/// unmapping what the previous build and index had freed.
+fn return_freed_memory() {
+    // SAFETY: a call into the allocator the binary uses, with no pointer passed; mimalloc makes
+    // it safe from any thread at any time.
+    unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
 /// Makes this thread, and the threads it starts (Pagefind's runtime), yield the CPU to builds and

@@ -72,7 +72,7 @@ const url = await new Promise((resolve, reject) => {
   server.stderr.setEncoding("utf8").on("data", (c) => log.push(...c.trimEnd().split("\n")));
   server.on("exit", (code) => reject(new Error(`sitegen serve exited (${code}):\n${log.join("\n")}`)));
 });
-const built = () => log.filter((l) => /^built |^build failed|^search index|^stages: |^FULL|^LEN|^FRONT/.test(l));
+const built = () => log.filter((l) => /^built |^build failed|^search index|^stages: /.test(l));
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
@@ -107,32 +107,30 @@ async function openPage() {
 // The tab itself notes when it first shows the probe sentence: at the next animation frame after
 // its DOM holds it (the frame that paints it), as wall-clock time. Installed in every document
 // the tab loads, so it works for a swapped body and for a full reload alike; the probe and the
-// time live in sessionStorage, which a reload keeps.
+// time live in sessionStorage, which a reload keeps. The tab reports it on its console, so the
+// script waits on an event instead of polling the page (polling took CPU from the server being
+// measured, on a 2-core machine).
 await page.addInitScript(() => {
   const check = () => {
     const probe = sessionStorage.getItem("probe");
     if (!probe || sessionStorage.getItem("seen") || !document.body?.textContent.includes(probe)) return;
     requestAnimationFrame(() => {
       if (!sessionStorage.getItem("seen")) {
-        sessionStorage.setItem("seen", String(performance.timeOrigin + performance.now()));
+        const at = String(performance.timeOrigin + performance.now());
+        sessionStorage.setItem("seen", at);
+        console.debug(`sitegen-probe-seen ${at}`);
       }
     });
   };
   new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
 });
 const now = () => performance.timeOrigin + performance.now();
-// Waits for the tab's note; a full reload destroys the context the wait ran in, so it retries.
-async function seenAt() {
-  const deadline = now() + 30000;
-  for (;;) {
-    try {
-      await page.waitForFunction(() => sessionStorage.getItem("seen"), null,
-        { polling: 20, timeout: 30000 });
-      return Number(await page.evaluate(() => sessionStorage.getItem("seen")));
-    } catch (e) {
-      if (!/context was destroyed|navigat/i.test(e.message) || now() > deadline) throw e;
-    }
-  }
+// The tab's note, as it reports it (a full reload reports it from the new document).
+function seenAt() {
+  return page.waitForEvent("console", {
+    predicate: (m) => m.text().startsWith("sitegen-probe-seen "),
+    timeout: 30000,
+  }).then((m) => Number(m.text().split(" ")[1]));
 }
 await openPage();
 console.log(`site: ${source} (copy: ${root}), page: ${pageUrl}`);
@@ -156,9 +154,10 @@ for (let i = 0; i < runs; i++) {
   await page.evaluate((p) => { sessionStorage.removeItem("seen"); sessionStorage.setItem("probe", p); },
     sentence);
   for (const k of Object.keys(marks)) delete marks[k];
+  const seenNote = seenAt();
   const t0 = now();
   fs.appendFileSync(paperFile, `\n${sentence}\n`);
-  const ms = (await seenAt()) - t0;
+  const ms = (await seenNote) - t0;
   times.push(ms);
   const at = (k) => (marks[k] === undefined ? "?" : (marks[k] - t0).toFixed(1));
   console.log(`run ${i + 1}: ${ms.toFixed(1)} ms (reload event at ${at("event")}, page ` +
