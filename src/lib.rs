@@ -264,7 +264,8 @@ pub fn render_pages(
     );
     let out_dir = opts.out_dir();
     // Pagefind indexes on one thread and needs nothing but the library, so on a cold build it
-    // runs beside math and pages instead of after them (−4 s of 11 at 10,000 papers, 2 cores).
+    // runs beside math and pages instead of after them (10,000 papers, 2 cores: 10.6 s instead
+    // of 11.3 with katex-rs, 24.6 s instead of 27.8 with the default engine).
     let (pages, search) = std::thread::scope(|s| {
         let search = with_search.then(|| {
             s.spawn(|| {
