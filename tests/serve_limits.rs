@@ -62,14 +62,19 @@ fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
     }
 }
 
+/// The answer to `GET /`, or "" when the server closed the connection without one. A server at
+/// its connection limit closes as soon as it accepts, which can reset the connection while the
+/// request is still being written: that is no answer too, not a failure of the test.
 fn get(addr: SocketAddr, host: &str) -> String {
     let mut s = connect(addr);
-    write!(
-        s,
-        "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    String::from_utf8_lossy(&read_until_closed(&mut s)).into_owned()
+    let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    match s.write_all(request.as_bytes()) {
+        Ok(()) => String::from_utf8_lossy(&read_until_closed(&mut s)).into_owned(),
+        Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {
+            String::new()
+        }
+        Err(e) => panic!("cannot send the request: {e}"),
+    }
 }
 
 #[test]
