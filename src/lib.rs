@@ -19,7 +19,7 @@ pub mod serve;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
@@ -173,6 +173,18 @@ pub struct Earlier {
 
 /// A paper as parsed, whether `\(..\)` brackets were math, and its summaries' analyses.
 type Analysed = (Arc<content::SourcePaper>, bool, markdown::Analyses);
+
+impl Earlier {
+    /// The analyses the last build kept, taken out for this one to look up without a lock.
+    fn take_analysed(&self) -> HashMap<PathBuf, Analysed> {
+        std::mem::take(&mut *self.analysed.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Keeps this build's analyses for the next.
+    fn keep_analysed(&self, analysed: HashMap<PathBuf, Analysed>) {
+        *self.analysed.lock().unwrap_or_else(PoisonError::into_inner) = analysed;
+    }
+}
 
 /// A rendered site held in memory, before it is written.
 pub struct Rendered {
@@ -394,11 +406,7 @@ fn analyse_and_index(
     clock: &mut Instant,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (index::Library, Vec<markdown::Analyses>) {
-    let unlock = |m: &std::sync::Mutex<_>| {
-        std::mem::take(&mut *m.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
-    };
-    let before: HashMap<PathBuf, Analysed> =
-        earlier.map(|e| unlock(&e.analysed)).unwrap_or_default();
+    let before = earlier.map(Earlier::take_analysed).unwrap_or_default();
     // Each summary is analysed once: its citations serve the index, its math the math
     // pre-pass, its headings and excerpt the pages.
     let mut by_path: HashMap<PathBuf, markdown::Analyses> = papers
@@ -423,11 +431,8 @@ fn analyse_and_index(
             let analyses = Arc::clone(&by_path[&p.path]);
             (p.path.clone(), (Arc::clone(p), brackets, analyses))
         });
-        *e.analysed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = now.collect();
+        e.keep_analysed(now.collect());
     }
-    drop(before);
     timings.lap("analyse", clock);
     let library = earlier.and_then(|e| e.library.as_deref());
     let (lib, mut index_diags) = index::Library::update(library, papers, &|p| {
