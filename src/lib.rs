@@ -279,7 +279,7 @@ pub fn render_pages(
     // runs beside math and pages instead of after them (10,000 papers, 2 cores: 10.6 s instead
     // of 11.3 with katex-rs, 24.6 s instead of 27.8 with the default engine).
     let (pages, search) = std::thread::scope(|s| {
-        let search = with_search.then(|| {
+        let search = (with_search && config.search).then(|| {
             s.spawn(|| {
                 let start = Instant::now();
                 search::build(&lib, &out_dir, sink).map(|b| (b, start.elapsed()))

@@ -329,6 +329,37 @@ fn search_index_is_built_with_the_site_and_reused_when_nothing_changed() {
 }
 
 #[test]
+fn a_site_can_do_without_search() {
+    let site = copy_fixture("readers");
+    let out = site.path().join("public");
+    assert!(build(site.path(), &out, Some(BASE)).written);
+    assert!(out.join("pagefind/pagefind.js").is_file());
+    let toml = site.path().join("sitegen.toml");
+    let mut config = std::fs::read_to_string(&toml).unwrap();
+    config.push_str("\n[search]\nenabled = false\n");
+    std::fs::write(&toml, config).unwrap();
+    let report = build(site.path(), &out, Some(BASE));
+    assert!(report.written, "{}", diagnostics_text(&report));
+    let stages: Vec<&str> = report.timings.0.iter().map(|(s, _)| *s).collect();
+    assert!(
+        !stages.iter().any(|s| s.starts_with("search")),
+        "{stages:?}"
+    );
+    let tree = read_tree(&out);
+    assert!(
+        !tree.keys().any(|p| p.starts_with("pagefind/")),
+        "the old index went"
+    );
+    let home = page(&out, "");
+    assert!(
+        select(&home, "#site-search").is_empty(),
+        "no box without an index"
+    );
+    assert!(select(&home, "form[role=search]").is_empty());
+    assert_eq!(broken_links(&out, "/reading-list/"), Vec::<String>::new());
+}
+
+#[test]
 fn bad_link_fields_stop_the_build_at_their_line() {
     let site = copy_fixture("readers");
     let file = site.path().join("content/papers/an-old-paper.md");

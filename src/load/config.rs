@@ -25,6 +25,27 @@ pub struct RawConfig {
     pub math: RawMath,
     #[serde(default)]
     pub markdown: RawMarkdown,
+    #[serde(default)]
+    pub search: RawSearch,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSearch {
+    /// `[search] enabled`: whether the site gets a search index and box. On by default; a list
+    /// that does without saves Pagefind's indexing (most of a first build at 10,000 papers).
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+impl Default for RawSearch {
+    fn default() -> RawSearch {
+        RawSearch { enabled: true }
+    }
+}
+
+fn enabled() -> bool {
+    true
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,6 +140,8 @@ pub struct Config {
     pub raw_html: RawHtml,
     /// `[math] brackets`: `\(…\)` and `\[…\]` are math.
     pub math_brackets: bool,
+    /// `[search] enabled`: the site has a search index and box.
+    pub search: bool,
     /// Scheme and host, without a trailing slash (`https://u.github.io`); empty for a site that
     /// is only ever served from a path.
     origin: String,
@@ -157,6 +180,7 @@ impl Config {
             math_engine: raw.math.engine,
             raw_html: raw.markdown.raw_html,
             math_brackets: raw.math.brackets,
+            search: raw.search.enabled,
             origin,
             base_path,
         })

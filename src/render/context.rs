@@ -20,9 +20,9 @@ pub(super) struct SiteCtx {
     pub(super) style_url: String,
     pub(super) highlight_url: String,
     pub(super) favicon_url: String,
-    /// Pagefind's folder, and the site's script (it loads Pagefind's UI when the reader starts a
-    /// search).
-    pub(super) search_url: String,
+    /// Pagefind's folder (None: the site has no search), and the site's script (it loads
+    /// Pagefind's UI when the reader starts a search).
+    pub(super) search_url: Option<String>,
     pub(super) script_url: String,
     /// Where pages with math load KaTeX's stylesheet from (None: the site has no math CSS).
     pub(super) math_css_url: Option<String>,

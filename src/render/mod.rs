@@ -110,7 +110,7 @@ fn site_ctx(config: &Config, assets: &Assets) -> SiteCtx {
         style_url: Route::Style.url(config),
         highlight_url: Route::Highlight.url(config),
         favicon_url: Route::Favicon.url(config),
-        search_url: Route::SearchBundle.url(config),
+        search_url: config.search.then(|| Route::SearchBundle.url(config)),
         script_url: Route::Script.url(config),
         math_css_url: assets.math_css.as_ref().map(|p| {
             if p.contains("://") {

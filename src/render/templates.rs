@@ -183,13 +183,24 @@ mod tests {
 
     #[test]
     fn the_byte_scan_finds_each_forbidden_character_and_passes_their_neighbours() {
-        for c in ['\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}', '\u{fdd0}', '\u{fdef}']
-            .into_iter()
-            .chain(['\u{fffe}', '\u{ffff}', '\u{1fffe}', '\u{10ffff}'])
+        for c in [
+            '\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}', '\u{fdd0}', '\u{fdef}',
+        ]
+        .into_iter()
+        .chain(['\u{fffe}', '\u{ffff}', '\u{1fffe}', '\u{10ffff}'])
         {
             assert!(super::has_forbidden(&format!("ok {c} ok")), "{c:?}");
         }
-        for c in ['\t', ' ', '\u{a0}', '\u{bf}', '\u{fdcf}', '\u{fdf0}', '\u{fffd}', '\u{1f600}'] {
+        for c in [
+            '\t',
+            ' ',
+            '\u{a0}',
+            '\u{bf}',
+            '\u{fdcf}',
+            '\u{fdf0}',
+            '\u{fffd}',
+            '\u{1f600}',
+        ] {
             assert!(!super::has_forbidden(&format!("ok {c} ok")), "{c:?}");
         }
     }

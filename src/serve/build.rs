@@ -29,8 +29,9 @@ pub(super) enum Outcome {
         rendered: usize,
         kept: usize,
         elapsed: Duration,
-        /// What the search index is made from, for the background indexer.
-        library: Arc<Library>,
+        /// What the search index is made from, for the background indexer (None: the site has
+        /// no search).
+        library: Option<Arc<Library>>,
         deps: crate::render::deps::DepMap,
     },
     Failed {
@@ -114,6 +115,7 @@ impl Builder {
                 Err(e) => return failed(Vec::new(), Some(Error::io(source, e))),
             }
         }
+        let search = rendered.config.as_ref().is_some_and(|c| c.search);
         Outcome::Good {
             files,
             warnings,
@@ -121,7 +123,7 @@ impl Builder {
             rendered: rendered.pages.saturating_sub(kept),
             kept,
             elapsed: start.elapsed(),
-            library,
+            library: search.then_some(library),
             deps: rendered.deps,
         }
     }
@@ -163,7 +165,7 @@ pub(super) struct Applied {
     pub(super) reload: Reload,
     /// The site now served and its dependency map, for the next build; None after a failure.
     pub(super) site: Option<(Arc<SiteFiles>, crate::render::deps::DepMap)>,
-    /// What to index for search; None after a failure.
+    /// What to index for search; None after a failure, or when the site has no search.
     pub(super) library: Option<Arc<Library>>,
 }
 
@@ -205,6 +207,10 @@ impl Shared {
                     n => format!(", {n} warnings"),
                 };
                 let mut current = self.write();
+                if library.is_none() {
+                    // Search was turned off: the index served so far goes.
+                    current.search = Arc::default();
+                }
                 for (path, bytes) in current.search.iter() {
                     files.entry(path.clone()).or_insert_with(|| bytes.clone());
                 }
@@ -233,7 +239,7 @@ impl Shared {
                     generation,
                     reload,
                     site: Some((site, deps)),
-                    library: Some(library),
+                    library,
                 }
             }
             Outcome::Failed {
