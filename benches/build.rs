@@ -4,8 +4,8 @@
 //! with 5 per paper, YAML front matter in 1 paper of 5, ≈1.1 citations, ≈6.5 inline and 1
 //! display math spans per paper of which about half are unique, a code block in 40% of the
 //! papers, 4 headings and 2 lists per summary), then runs the `sitegen` binary on
-//! it and prints wall time, CPU time and peak memory for a cold build, a warm build and a rebuild
-//! after one paper changed.
+//! it and prints wall time, CPU time and peak memory for a cold build (with and without search), a
+//! warm build and a rebuild after one paper changed.
 //!
 //! `cargo bench --bench build -- [--papers N]... [--runs R] [--dir PATH] [--math-engine E]`
 //! (default: 1,000 and 10,000 papers, 5 runs each, under /dev/shm so the disk is not measured);
@@ -419,6 +419,25 @@ fn main() {
             })
             .collect();
         report("cold (no cache)", &cold);
+        // The same without Pagefind's indexing, which is most of a first build of a long list.
+        let config = root.join("sitegen.toml");
+        let with_search = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(
+            &config,
+            format!("{with_search}\n[search]\nenabled = false\n"),
+        )
+        .unwrap();
+        let cold_bare: Vec<Measure> = (0..runs)
+            .map(|_| {
+                let _ = std::fs::remove_dir_all(&cache);
+                run_build(&root, &engine)
+            })
+            .collect();
+        report("cold, search off", &cold_bare);
+        std::fs::write(&config, with_search).unwrap();
+        // Fills the cache again, search index included, for the warm builds.
+        let _ = std::fs::remove_dir_all(&cache);
+        run_build(&root, &engine);
         let warm: Vec<Measure> = (0..runs).map(|_| run_build(&root, &engine)).collect();
         report("warm (cache filled)", &warm);
         let changed: Vec<Measure> = (0..runs)
