@@ -412,13 +412,16 @@ fn main() {
             root.display()
         );
         let cache = root.join(".sitegen-cache");
-        let cold: Vec<Measure> = (0..runs)
-            .map(|_| {
-                let _ = std::fs::remove_dir_all(&cache);
-                run_build(&root, &engine)
-            })
-            .collect();
-        report("cold (no cache)", &cold);
+        let cold = |label| {
+            let runs: Vec<Measure> = (0..runs)
+                .map(|_| {
+                    let _ = std::fs::remove_dir_all(&cache);
+                    run_build(&root, &engine)
+                })
+                .collect();
+            report(label, &runs);
+        };
+        cold("cold (no cache)");
         // The same without Pagefind's indexing, which is most of a first build of a long list.
         let config = root.join("sitegen.toml");
         let with_search = std::fs::read_to_string(&config).unwrap();
@@ -427,13 +430,7 @@ fn main() {
             format!("{with_search}\n[search]\nenabled = false\n"),
         )
         .unwrap();
-        let cold_bare: Vec<Measure> = (0..runs)
-            .map(|_| {
-                let _ = std::fs::remove_dir_all(&cache);
-                run_build(&root, &engine)
-            })
-            .collect();
-        report("cold, search off", &cold_bare);
+        cold("cold, search off");
         std::fs::write(&config, with_search).unwrap();
         // Fills the cache again, search index included, for the warm builds.
         let _ = std::fs::remove_dir_all(&cache);

@@ -30,11 +30,10 @@ pub struct RawConfig {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct RawSearch {
     /// `[search] enabled`: whether the site gets a search index and box. On by default; a list
     /// that does without saves Pagefind's indexing (most of a first build at 10,000 papers).
-    #[serde(default = "enabled")]
     pub enabled: bool,
 }
 
@@ -42,10 +41,6 @@ impl Default for RawSearch {
     fn default() -> RawSearch {
         RawSearch { enabled: true }
     }
-}
-
-fn enabled() -> bool {
-    true
 }
 
 #[derive(Debug, Default, Deserialize)]
